@@ -1,0 +1,214 @@
+"""Sessions of the converter regression tracker.
+
+    nox -s sweep                    every pair of the version matrix (envs/*.toml)
+    nox -s sweep -- --models hf-bert 'op-*' --set smoke --jobs 2
+X
+    nox -s sweep -t torchscript             ... or by tag
+    nox -t tests                    the test suite (unit, integration, end to end)
+
+Each ``sweep`` session builds one isolated environment for one converter x runtime
+version pair (with uv when it is installed, ``pip install "nox[uv]"``), installs the
+tracker core and the plugins the pair needs, and runs ``tracker run`` in it. An
+environment that cannot be built is recorded as ``env_error`` and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from tracker.cli.sweep_args import add_sweep_arguments, forwarded  # noqa: E402  (stdlib only)
+from tracker.errors import ConfigError  # noqa: E402
+from tracker.matrix import Pair, load_matrix  # noqa: E402
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["sweep"]
+
+MATRIX = Path(os.environ.get("TRACKER_MATRIX") or ROOT / "envs")
+try:
+    PAIRS = load_matrix(MATRIX)
+except ConfigError as error:
+    sys.exit(f"noxfile: error in the version matrix: {error}")
+
+PYTHON = "3.11"
+PLUGIN_DIRS = ROOT / "plugins"
+CORE_TEST = [f"{ROOT}[test]"]
+# torch for the integration tests: the CPU build on this machine's find-links; see README.
+INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
+                    "transformers==5.23.0"]
+
+
+# ---------------------------------------------------------------------------------------
+# Installing
+
+
+def _installer_env() -> dict[str, str]:
+    """uv does not read pip's configuration: hand it pip's find-links (where local wheels,
+    e.g. a CPU build of torch, may lie) at run time."""
+    env: dict[str, str] = {}
+    if "UV_FIND_LINKS" not in os.environ:
+        try:
+            found = subprocess.run(
+                [sys.executable, "-m", "pip", "config", "get", "global.find-links"],
+                capture_output=True, text=True, timeout=30, check=False,
+            ).stdout.split()
+        except (OSError, subprocess.TimeoutExpired):
+            found = []
+        if found:
+            env["UV_FIND_LINKS"] = ",".join(found)
+    return env
+
+
+INSTALLER_ENV = _installer_env()
+
+
+def _uses_uv(session: nox.Session) -> bool:
+    return getattr(session.virtualenv, "venv_backend", "") == "uv"
+
+
+def _install_command(session: nox.Session, requirements: list[str], dry_run: bool = False) -> list[str]:
+    python = str(Path(session.bin) / "python")
+    if _uses_uv(session):
+        return ["uv", "pip", "install", "--python", python, *(["--dry-run"] if dry_run else []), *requirements]
+    return [python, "-m", "pip", "install", *(["--dry-run"] if dry_run else []), *requirements]
+
+
+def _run_installer(session: nox.Session, requirements: list[str], dry_run: bool = False) -> tuple[bool, str]:
+    command = _install_command(session, requirements, dry_run)
+    session.log(" ".join(command))
+    env = {**os.environ, **INSTALLER_ENV}
+    process = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return process.returncode == 0, process.stdout + process.stderr
+
+
+def _cuda_guard(session: nox.Session, requirements: list[str]) -> str | None:
+    """Refuse an install that would pull a CUDA build of torch (several GB) by accident."""
+    if os.environ.get("TRACKER_ALLOW_CUDA") or not any(r.startswith("torch") for r in requirements):
+        return None
+    ok, output = _run_installer(session, requirements, dry_run=True)
+    if not ok:
+        return output
+    cuda = sorted({word for word in output.split() if word.startswith(("nvidia-", "+cu", "triton"))})
+    if cuda:
+        return (
+            "error: refusing to install a CUDA build of torch: the resolution would install "
+            f"{', '.join(cuda[:6])}. Put a CPU wheel of the requested torch on pip's find-links "
+            "(or point UV_FIND_LINKS / PIP_INDEX_URL at a CPU index), or set TRACKER_ALLOW_CUDA=1."
+        )
+    return None
+
+
+def _local_packages(plugins: list[str]) -> list[str]:
+    packages = ["-e", str(ROOT)]
+    for name in plugins:
+        path = PLUGIN_DIRS / name
+        if not (path / "pyproject.toml").is_file():
+            raise ConfigError(f"plugin directory {path} has no pyproject.toml (named in the matrix)")
+        packages += ["-e", str(path)]
+    return packages
+
+
+def install_pair(session: nox.Session, pair: Pair) -> str | None:
+    """Install the core, the pair's plugins and pins. Return the installer's output on
+    failure (the environment then holds the core and plugins only), None on success.
+
+    An environment whose recorded pins are unchanged is reused as it is; one whose pins
+    changed is rebuilt from scratch, so no stale package survives."""
+    requirements = _local_packages(list(pair.plugins)) + pair.requirements()
+    marker = Path(session.virtualenv.location) / "tracker-pins.json"
+    wanted = json.dumps({"requirements": requirements, "python": sys.version}, sort_keys=True)
+    if marker.is_file():
+        if marker.read_text() == wanted:
+            session.log("environment reused: its recorded pins are unchanged")
+            return None
+        session.log("the pins changed since this environment was built: rebuilding it")
+        shutil.rmtree(session.virtualenv.location)
+        session.virtualenv.reuse_existing = False
+        session.virtualenv.create()
+    failure = _cuda_guard(session, requirements)
+    if failure is None:
+        ok, output = _run_installer(session, requirements)
+        failure = None if ok else output
+    if failure is None:
+        marker.write_text(wanted)
+        return None
+    session.warn(f"could not build the environment of {pair.id}; recording env_error")
+    ok, output = _run_installer(session, _local_packages(list(pair.plugins)))
+    if not ok:
+        session.error(f"cannot even install the tracker core into the environment:\n{output}")
+    marker.unlink(missing_ok=True)
+    return failure
+
+
+# ---------------------------------------------------------------------------------------
+# The sweep
+
+
+def _sweep_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Options of the sweep sessions.")
+    add_sweep_arguments(parser)
+    return parser
+
+
+@nox.session(python=PYTHON, reuse_venv=True)
+@nox.parametrize("pair", [nox.param(p, id=p.id, tags=p.all_tags) for p in PAIRS])
+def sweep(session: nox.Session, pair: Pair) -> None:
+    """Run the model set through one converter x runtime version pair."""
+    args = _sweep_parser("nox -s sweep --").parse_args(session.posargs)
+    failure = install_pair(session, pair)
+    pair_file = Path(session.create_tmp()) / "pair.json"
+    pair_file.write_text(pair.to_json())
+    command = ["tracker", "run", "--pair-file", str(pair_file), *forwarded(args)]
+    if failure is not None:
+        error_file = Path(session.create_tmp()) / "install-error.txt"
+        error_file.write_text(failure)
+        command += ["--env-error-file", str(error_file)]
+    session.run(*command)
+    summary_args = ["--store", str(args.store.resolve())] if args.store else []
+    session.notify("results", posargs=summary_args)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def results(session: nox.Session) -> None:
+    """Print the case x environment matrix of outcomes from the store."""
+    session.install("-e", str(ROOT))
+    session.run("tracker", "results", *session.posargs)
+
+
+# ---------------------------------------------------------------------------------------
+# Tests
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def unit(session: nox.Session) -> None:
+    """Unit tests of the core: no deep-learning framework installed."""
+    session.install(*CORE_TEST, env=INSTALLER_ENV)
+    session.run("python", "-c", "import importlib.util as u, sys; "
+                "sys.exit('torch must not be installed here' if u.find_spec('torch') else 0)")
+    session.run("pytest", "tests/unit", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def integration(session: nox.Session) -> None:
+    """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
+    session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles"]),
+                    *INTEGRATION_PINS, env=INSTALLER_ENV)
+    session.run("pytest", "tests/integration", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def e2e(session: nox.Session) -> None:
+    """End to end: a real `nox -s sweep` on a tiny matrix, then the store is checked."""
+    session.install(*CORE_TEST, env=INSTALLER_ENV)
+    session.run("pytest", "tests/e2e", *session.posargs)

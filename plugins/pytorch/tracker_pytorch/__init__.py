@@ -1,0 +1,90 @@
+"""PyTorch: builds the PyTorch cases with a fixed seed and runs them eagerly for the
+reference outputs. torch is imported only inside the methods."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.api import Framework, load_object
+from tracker.plugin import ModelCase, hookimpl
+
+
+def threads() -> int:
+    return int(os.environ.get("TRACKER_THREADS", "1"))
+
+
+def flatten(value: Any) -> list[Any]:
+    """Tensors of a nested output (tuples, lists, dicts, ``ModelOutput``) in order."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if value is None:
+        return []
+    if isinstance(value, dict):  # also transformers' ModelOutput
+        return [t for item in value.values() for t in flatten(item)]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in flatten(item)]
+    if isinstance(value, (bool, int, float)):
+        return [torch.tensor(value)]
+    raise TypeError(f"cannot flatten a model output of type {type(value).__name__}")
+
+
+def to_numpy(tensor: Any) -> Any:
+    import torch
+
+    tensor = tensor.detach().cpu()
+    if tensor.dtype == torch.bfloat16:
+        tensor = tensor.float()
+    if tensor.is_complex():
+        tensor = torch.view_as_real(tensor)
+    return tensor.contiguous().numpy()
+
+
+class PyTorch(Framework):
+    name = "pytorch"
+    description = "PyTorch eager mode (reference outputs)"
+    requires = ("torch",)
+    packages = ("torch", "transformers")
+    preload = ("torch", "transformers")
+
+    def build_impl(self, case: ModelCase) -> Any:
+        import numpy as np
+        import torch
+
+        torch.set_num_threads(threads())
+        torch.manual_seed(case.seed)
+        random.seed(case.seed)
+        np.random.seed(case.seed % 2**32)
+        builder = load_object(case.builder)
+        with torch.random.fork_rng():
+            torch.manual_seed(case.seed)
+            model = builder(**case.params)
+        return model.eval()
+
+    def run_impl(self, model: Any, inputs: list[Any]) -> Sequence[Any]:
+        import torch
+
+        tensors = [torch.from_numpy(array.copy()) for array in inputs]
+        with torch.no_grad():
+            output = model(*tensors)
+        return [to_numpy(t) for t in flatten(output)]
+
+    def parameter_bytes(self, model: Any) -> int | None:
+        return sum(p.numel() * p.element_size() for p in model.parameters())
+
+
+@hookimpl
+def register_frameworks(register):
+    register(PyTorch())
+
+
+@hookimpl
+def register_models(register):
+    from tracker_pytorch.catalog import CASES
+
+    for case in CASES:
+        register(case)

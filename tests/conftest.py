@@ -1,0 +1,58 @@
+"""Shared helpers: run the real ``tracker`` CLI in a subprocess with the fake plugins."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FAKES = TESTS / "fakes"
+
+sys.path.insert(0, str(FAKES))
+
+
+def fake_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(FAKES), str(ROOT), env.get("PYTHONPATH", "")])
+    env["TRACKER_PLUGIN_MODULES"] = "tracker_fake_plugin"
+    env["TRACKER_PLUGINS"] = "oracles"  # of the installed plugins, only the built-in oracles
+    env.pop("TRACKER_STORE", None)
+    env.update(extra)
+    return env
+
+
+def fake_pair_json(**overrides) -> str:
+    import dataclasses
+
+    from tracker.matrix import load_matrix
+
+    (pair,) = load_matrix(FAKES / "matrix.toml")
+    return dataclasses.replace(pair, **overrides).to_json() if overrides else pair.to_json()
+
+
+def tracker(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+    process = subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        capture_output=True, text=True, env=env or fake_env(), timeout=timeout, cwd=ROOT,
+    )
+    if check and process.returncode != 0:
+        raise AssertionError(f"tracker {args} failed ({process.returncode}):\n{process.stdout}\n{process.stderr}")
+    return process
+
+
+def stored(store: Path, sql: str = "SELECT * FROM results", params=()) -> list[dict]:
+    from tracker.store import Store
+
+    with Store.open(store, read_only=True) as handle:
+        return handle.query(sql, params)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "store.duckdb"

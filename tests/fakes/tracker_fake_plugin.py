@@ -1,0 +1,172 @@
+"""A pipeline made of NumPy only, with converters and runtimes that misbehave on demand.
+
+Registered through ``TRACKER_PLUGIN_MODULES=tracker_fake_plugin`` (with this directory on
+``PYTHONPATH``), it lets the worker's promises be tested without any deep-learning
+framework: a converter that segfaults, aborts, hangs, eats memory, raises a giant
+message, exits, or writes a subtly wrong model; a runtime that crashes while loading.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from tracker.plugin import (
+    ConversionRequest,
+    Converter,
+    Framework,
+    InputSpec,
+    ModelCase,
+    Runtime,
+    hookimpl,
+)
+
+FORMAT = "fake-npz"
+
+
+class AffineModel:
+    """y = x @ w + b, the whole 'model'."""
+
+    def __init__(self, size: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.weight = rng.standard_normal((size, size)).astype(np.float32)
+        self.bias = rng.standard_normal(size).astype(np.float32)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.weight + self.bias
+
+
+def affine(size: int = 4, fault: str = "none", delay: float = 0.0, seed: int = 0) -> AffineModel:
+    model = AffineModel(size, seed=seed)
+    model.fault = fault
+    model.delay = delay
+    return model
+
+
+class NumpyFramework(Framework):
+    name = "fake-numpy"
+    requires = ("numpy",)
+    packages = ("numpy",)
+
+    def build_impl(self, case: ModelCase) -> AffineModel:
+        return affine(**case.params)
+
+    def run_impl(self, model: AffineModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        return [model(inputs[0])]
+
+
+def _misbehave(fault: str) -> None:
+    if fault == "segfault":
+        ctypes.string_at(0)
+    elif fault == "abort":
+        os.abort()
+    elif fault == "hang":
+        time.sleep(3600)
+    elif fault == "memory":
+        hog = []
+        while True:
+            hog.append(np.ones(64 * 1024 * 1024, dtype=np.uint8))
+    elif fault == "huge_message":
+        raise ValueError(
+            "<script>alert('x')</script> \udcff\udcfe bad bytes " + "x" * 5_000_000
+        )
+    elif fault == "exit":
+        os._exit(3)
+    elif fault == "unsupported":
+        raise RuntimeError("Exporting the operator 'fake::Frobnicate' to ONNX is not supported")
+
+
+class NumpySaver(Converter):
+    """'Converts' by saving the weights; on request, crashes or saves them wrong."""
+
+    name = "fake-saver"
+    frameworks = ("fake-numpy",)
+    output_format = FORMAT
+    requires = ("numpy",)
+    packages = ("numpy",)
+
+    def convert_impl(self, request: ConversionRequest) -> Path:
+        model = request.model
+        time.sleep(model.delay)
+        _misbehave(model.fault)
+        weight, bias = model.weight.copy(), model.bias.copy()
+        if model.fault == "perturb":
+            weight[0, 0] += 0.5
+        if model.fault == "nan":
+            bias[1] = np.nan
+        path = request.output_dir / "model.npz"
+        np.savez(path, weight=weight, bias=bias, runtime_fault=np.array(model.fault))
+        return path
+
+
+class NumpyRunner(Runtime):
+    name = "fake-runner"
+    formats = (FORMAT,)
+    requires = ("numpy",)
+    packages = ("numpy",)
+
+    def load_impl(self, artifact: Path, options):
+        with np.load(artifact, allow_pickle=False) as data:
+            loaded = {k: data[k] for k in data.files}
+        if str(loaded["runtime_fault"]) == "runtime_abort":
+            os.abort()
+        return loaded
+
+    def run_impl(self, session, inputs):
+        (x,) = inputs.values()
+        return [x @ session["weight"] + session["bias"]]
+
+
+def fake_case(case_id: str, fault: str = "none", delay: float = 0.0, sets=("default",)) -> ModelCase:
+    return ModelCase(
+        id=case_id,
+        framework="fake-numpy",
+        builder="tracker_fake_plugin:affine",
+        params={"size": 4, "fault": fault, "delay": delay, "seed": zlib.crc32(case_id.encode())},
+        inputs=(InputSpec("x", (2, 4)),),
+        kind="unit",
+        sets=frozenset(sets),
+        description=f"fake affine model, converter fault: {fault}",
+    )
+
+
+CASES = [
+    fake_case("fake-ok-1", sets=("default", "faults")),
+    fake_case("fake-ok-2", sets=("default", "faults")),
+    fake_case("fake-ok-3", sets=("default", "faults")),
+    fake_case("fake-slow-1", delay=1.0, sets=("slow",)),
+    fake_case("fake-slow-2", delay=1.0, sets=("slow",)),
+    fake_case("fake-slow-3", delay=1.0, sets=("slow",)),
+    fake_case("fake-slow-4", delay=1.0, sets=("slow",)),
+    fake_case("fake-slow-5", delay=1.0, sets=("slow",)),
+    fake_case("fake-slow-6", delay=1.0, sets=("slow",)),
+]
+for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "unsupported",
+               "perturb", "nan", "runtime_abort"):
+    CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}", _fault, sets=("faults",)))
+
+
+@hookimpl
+def register_frameworks(register):
+    register(NumpyFramework())
+
+
+@hookimpl
+def register_converters(register):
+    register(NumpySaver())
+
+
+@hookimpl
+def register_runtimes(register):
+    register(NumpyRunner())
+
+
+@hookimpl
+def register_models(register):
+    for case in CASES:
+        register(case)

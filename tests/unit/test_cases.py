@@ -1,0 +1,112 @@
+import importlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tracker.cases import ModelCase, builder_source, manifest_hash, select
+from tracker.errors import SelectionError
+from tracker.inputs import InputSpec
+
+
+def _module(tmp_path, monkeypatch, name, body):
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return f"{name}:build"
+
+
+def _case(builder, **changes):
+    fields = dict(id="c1", framework="fw", builder=builder, params={"width": 4},
+                  inputs=(InputSpec("x", (1, 4)),))
+    fields.update(changes)
+    return ModelCase(**fields)
+
+
+BODY = """
+    SCALE = 2
+
+    def helper(x):
+        return x * SCALE
+
+    def build(width):
+        return helper(width)
+
+    def unrelated():
+        return 0
+"""
+
+
+def test_hash_covers_the_builder_and_the_helpers_it_uses(tmp_path, monkeypatch):
+    builder = _module(tmp_path, monkeypatch, "mods_a", BODY)
+    source = builder_source("mods_a", "build")
+    assert "def helper" in source and "SCALE = 2" in source and "unrelated" not in source
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("SCALE = 2", "SCALE = 3"),  # a constant the builder uses, through a helper
+        ("return x * SCALE", "return x + SCALE"),  # the helper
+        ("return helper(width)", "return helper(width) + 1"),  # the builder itself
+    ],
+)
+def test_editing_the_definition_changes_the_hash(tmp_path, monkeypatch, edit):
+    original, edited = tmp_path / "original", tmp_path / "edited"
+    original.mkdir()
+    edited.mkdir()
+    builder = _module(original, monkeypatch, "mods_b", BODY)
+    before = _case(builder).content_hash
+    _module(edited, monkeypatch, "mods_b", BODY.replace(*edit))  # same module, now first on sys.path
+    importlib.invalidate_caches()
+    assert _case(builder).content_hash != before
+
+
+def test_unrelated_edits_and_ids_do_not_change_the_hash(tmp_path, monkeypatch):
+    builder = _module(tmp_path, monkeypatch, "mods_e", BODY)
+    base = _case(builder)
+    assert _case(builder, id="other-id").content_hash == base.content_hash
+    assert _case(builder, description="new words").content_hash == base.content_hash
+    assert _case(builder, params={"width": 5}).content_hash != base.content_hash
+    assert _case(builder, seed=1).content_hash != base.content_hash
+    assert _case(builder, inputs=(InputSpec("x", (2, 4)),)).content_hash != base.content_hash
+
+
+def test_hash_is_the_same_in_another_process(tmp_path, monkeypatch):
+    builder = _module(tmp_path, monkeypatch, "mods_f", BODY)
+    here = _case(builder).content_hash
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from tracker.cases import ModelCase; from tracker.inputs import InputSpec;"
+        "print(ModelCase(id='c1', framework='fw', builder='mods_f:build', params={'width': 4},"
+        " inputs=(InputSpec('x', (1, 4)),)).content_hash)"
+    )
+    there = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert here == there
+
+
+def test_select_by_set_and_glob_and_errors_name_what_exists(tmp_path, monkeypatch):
+    builder = _module(tmp_path, monkeypatch, "mods_g", BODY)
+    cases = [
+        _case(builder, id="hf-bert", sets={"default"}),
+        _case(builder, id="hf-gpt2", sets={"default", "smoke"}),
+        _case(builder, id="op-pad", sets={"smoke"}),
+    ]
+    assert [c.id for c in select(cases, model_set="smoke")] == ["hf-gpt2", "op-pad"]
+    assert [c.id for c in select(cases, patterns=["hf-*"])] == ["hf-bert", "hf-gpt2"]
+    assert [c.id for c in select(cases, model_set="default", patterns=["op-pad,hf-bert"])] == ["hf-bert"]
+    with pytest.raises(SelectionError, match="unknown model set 'nope'") as error:
+        select(cases, model_set="nope")
+    assert "default, smoke" in str(error.value)
+    with pytest.raises(SelectionError, match="no case matches 'resnet18'"):
+        select(cases, patterns=["resnet18"])
+    assert manifest_hash(cases) == manifest_hash(list(reversed(cases)))
+    assert manifest_hash(cases[:2]) != manifest_hash(cases)
+
+
+def test_invalid_case_ids_are_rejected(tmp_path, monkeypatch):
+    builder = _module(tmp_path, monkeypatch, "mods_h", BODY)
+    for bad in ("", "has space", "a/b"):
+        with pytest.raises(Exception, match="case id"):
+            _case(builder, id=bad)

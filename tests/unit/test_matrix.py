@@ -1,0 +1,129 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from tracker.errors import ConfigError
+from tracker.matrix import Pair, load_matrix
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD = """
+[pipeline.p]
+framework = "fw"
+converter = "conv"
+runtime = "rt"
+plugins = ["a"]
+requires = ["onnx==1.23.1"]
+
+[pipeline.p.variant.v1]
+options = { opset = 17 }
+converter-axes.torch = ["2.13.0"]
+
+[pipeline.p.variant.v2]
+converter-axes.torch = ["2.13.0"]
+converter-axes.onnxscript = ["0.7.2", "0.10.0", "0.6.2"]
+
+[pipeline.p.runtime-axes]
+onnxruntime = [{ version = "1.17.3", with = ["numpy<2"], why = "NumPy 1 ABI" }, "1.31.1"]
+
+[[pipeline.p.exclude]]
+match = { onnxscript = "0.6.2", onnxruntime = "1.17.3" }
+why = "never installable together (for the test)"
+"""
+
+
+def _write(tmp_path, text, name="m.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_pairs_are_the_product_of_the_axes_minus_exclusions(tmp_path):
+    pairs = load_matrix(_write(tmp_path, GOOD))
+    assert len(pairs) == 2 + (3 * 2 - 1)
+    ids = [p.id for p in pairs]
+    assert "p.v1 torch-2.13.0 onnxruntime-1.17.3" in ids
+    assert "p.v2 torch-2.13.0 onnxscript-0.6.2 onnxruntime-1.17.3" not in ids
+    # versions are ordered as versions, not strings: 0.10.0 after 0.7.2
+    v2 = [p for p in pairs if p.variant == "v2" and p.runtime_axes[0].version == "1.31.1"]
+    assert [p.converter_axes[1].version for p in v2] == ["0.6.2", "0.7.2", "0.10.0"]
+
+
+def test_companion_pins_travel_with_their_axis_value(tmp_path):
+    pairs = {p.id: p for p in load_matrix(_write(tmp_path, GOOD))}
+    old = pairs["p.v1 torch-2.13.0 onnxruntime-1.17.3"]
+    new = pairs["p.v1 torch-2.13.0 onnxruntime-1.31.1"]
+    assert old.requirements() == ["torch==2.13.0", "onnxruntime==1.17.3", "numpy<2", "onnx==1.23.1"]
+    assert "numpy<2" not in new.requirements()
+    assert old.requested() == {"torch": "==2.13.0", "onnxruntime": "==1.17.3", "numpy": "<2",
+                               "onnx": "==1.23.1"}
+
+
+def test_a_pair_survives_json(tmp_path):
+    for pair in load_matrix(_write(tmp_path, GOOD)):
+        assert Pair.from_json(pair.to_json()) == pair
+
+
+def test_tags_allow_selection_by_nox_keywords(tmp_path):
+    pair = load_matrix(_write(tmp_path, GOOD))[0]
+    assert {"p", "v1", "onnxruntime-1.17.3", "onnxruntime_1_17_3"} <= set(pair.all_tags)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (('runtime = "rt"', 'runtim = "rt"'), r"m.toml:\d+: key 'pipeline.p.runtim': unknown key"),
+        (('"1.31.1"]', '"1.31.x"]'), r"m.toml:\d+: key 'pipeline.p.runtime-axes.onnxruntime': '1.31.x' is not a valid version"),
+        (('plugins = ["a"]', 'plugins = "a"'), r"m.toml:6: key 'pipeline.p.plugins': must be a list, not str"),
+        (('why = "never', 'whyy = "never'), r"unknown key"),
+        (('["onnx==1.23.1"]', '["onnx==1.0 extra"]'), r"key 'pipeline.p.requires': invalid requirement 'onnx==1.0 extra'"),
+        (('framework = "fw"\n', ''), r"missing required key 'framework'"),
+        (('[pipeline.p.runtime-axes]', '[pipeline.p.runtime-axes'), r"m.toml:17: not valid TOML: Expected ']'"),
+        (('"2.13.0"]\n\n[pipeline.p.variant.v2]', '"2.13.0", "2.13.0"]\n\n[pipeline.p.variant.v2]'),
+         r"repeated version"),
+    ],
+)
+def test_a_malformed_file_names_the_file_the_line_and_the_key(tmp_path, edit, expected):
+    text = textwrap.dedent(GOOD).replace(*edit)
+    assert text != textwrap.dedent(GOOD)
+    with pytest.raises(ConfigError, match=expected):
+        load_matrix(_write(tmp_path, text))
+
+
+def test_a_pipeline_defined_twice_is_an_error(tmp_path):
+    _write(tmp_path, GOOD, "a.toml")
+    _write(tmp_path, GOOD, "b.toml")
+    with pytest.raises(ConfigError, match="pipeline also defined in"):
+        load_matrix(tmp_path)
+
+
+def test_an_exclusion_must_say_why(tmp_path):
+    text = textwrap.dedent(GOOD).replace('why = "never installable together (for the test)"\n', "")
+    with pytest.raises(ConfigError, match="needs 'match' and 'why'"):
+        load_matrix(_write(tmp_path, text))
+
+
+def test_missing_matrix_location_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_matrix(tmp_path / "nope")
+    with pytest.raises(ConfigError, match=r"no \*.toml"):
+        load_matrix(tmp_path)
+
+
+def test_the_shipped_default_matrix():
+    pairs = load_matrix(ROOT / "envs")
+    torch_onnx = [p for p in pairs if p.pipeline == "torch-onnx"]
+    variants = {p.variant for p in torch_onnx}
+    assert variants == {"torchscript", "dynamo"}
+    assert all(p.options["dynamo"] is (p.variant == "dynamo") for p in torch_onnx)
+    onnxscript = {a.version for p in torch_onnx for a in p.converter_axes if a.package == "onnxscript"}
+    runtimes = sorted({a.version for p in torch_onnx for a in p.runtime_axes}, key=Version)
+    assert len(onnxscript) >= 3
+    assert len(runtimes) >= 4
+    assert Version(runtimes[0]) < Version("1.18") and Version(runtimes[-1]) >= Version("1.30")
+    # every pin of torch is exact: an unpinned torch would download a CUDA build
+    for pair in pairs:
+        torch_pins = [r for r in pair.requirements() if r.startswith("torch")]
+        assert all(r.startswith("torch==") for r in torch_pins), pair.id

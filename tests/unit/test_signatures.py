@@ -1,0 +1,44 @@
+from tracker.signatures import exception_signature, safe_text, signature
+
+
+def test_numbers_addresses_and_paths_are_masked_identifiers_are_kept():
+    sig = signature(
+        "RuntimeError",
+        "node n1_23 of type tensor(int64): shape (1, 3, 224) at 0x7f00ab in /tmp/x/model.onnx",
+    )
+    assert sig == (
+        "RuntimeError: node n1_23 of type tensor(int64): shape (<n>, <n>, <n>) at <addr> in <path>"
+    )
+
+
+def test_the_same_bug_in_two_runs_has_one_signature():
+    a = signature("Fail", "Load model from /tmp/a/1/model.onnx failed: max IR version 9, got 10")
+    b = signature("Fail", "Load model from /home/u/cache/ff/model.onnx failed: max IR version 9, got 10")
+    assert a == b
+
+
+def test_traceback_noise_is_skipped_for_the_first_meaningful_line():
+    message = 'Traceback (most recent call last):\n  File "x.py", line 3\n    ^^^^\nKeyError: foo'
+    assert signature("KeyError", message) == "KeyError: KeyError: foo"
+
+
+def test_safe_text_handles_bytes_nul_and_size():
+    assert safe_text(b"\xff\xfeok\x00") == "\ufffd\ufffdok\\0"
+    huge = safe_text("a" * 3_000_000 + "THE END")
+    assert len(huge) <= 8_000 and huge.endswith("THE END") and "characters omitted" in huge
+    assert safe_text("\udcff lone surrogate").encode("utf-8")
+
+
+def test_exception_signature_keeps_outer_type_and_innermost_message():
+    try:
+        try:
+            raise KeyError("aten::frobnicate.default")
+        except KeyError as inner:
+            raise RuntimeError("Failed to convert the exported program") from inner
+    except RuntimeError as outer:
+        sig = exception_signature(outer)
+    assert sig == "RuntimeError <- KeyError: 'aten::frobnicate.default'"
+
+
+def test_signature_is_bounded():
+    assert len(signature("E", "word " * 1000)) <= 240

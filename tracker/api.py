@@ -1,0 +1,355 @@
+"""What plugins implement and what they exchange with the core.
+
+Plugins subclass :class:`Framework`, :class:`Converter`, :class:`Runtime` and
+:class:`Oracle` and hand instances to the ``register`` callback of the matching hook
+(see :mod:`tracker.hookspecs`). The public methods here are template methods: they
+check what the plugin returns and call the ``*_impl`` method the plugin writes.
+
+Nothing in this module imports a deep-learning framework; arrays are NumPy arrays and
+models are opaque objects owned by the framework plugin that built them.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import importlib
+import importlib.metadata
+import importlib.util
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tracker.errors import InternalError
+from tracker.outcomes import Outcome
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from tracker.cases import ModelCase
+
+
+# ---------------------------------------------------------------------------------------
+# Availability: a plugin whose framework is missing is listed as unavailable, not a crash
+
+
+def missing_modules(modules: Sequence[str]) -> list[str]:
+    """The top-level modules among ``modules`` that cannot be found (nothing imported)."""
+    missing = []
+    for name in modules:
+        try:
+            if importlib.util.find_spec(name.split(".")[0]) is None:
+                missing.append(name)
+        except (ImportError, ValueError):
+            missing.append(name)
+    return missing
+
+
+def installed_versions(distributions: Sequence[str]) -> dict[str, str | None]:
+    """Installed version of each distribution, ``None`` where it is not installed."""
+    versions: dict[str, str | None] = {}
+    for dist in distributions:
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
+
+
+class Component(abc.ABC):
+    """Common base of frameworks, converters, runtimes and oracles.
+
+    :cvar name: unique name within its kind (``"pytorch"``, ``"torch.onnx"``).
+    :cvar requires: top-level modules that must be importable for it to be usable.
+    :cvar packages: distributions whose versions identify it. They form the
+        fingerprint that keys cached references and artifacts: two environments with the
+        same versions of these distributions produce the same artifact.
+    :cvar preload: modules imported once per environment, before cases are forked, so
+        every case does not pay their import time.
+    """
+
+    kind: ClassVar[str] = "component"
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    requires: ClassVar[tuple[str, ...]] = ()
+    packages: ClassVar[tuple[str, ...]] = ()
+    preload: ClassVar[tuple[str, ...]] = ()
+
+    def unavailable_reason(self) -> str | None:
+        """Why this component cannot be used in the current environment, or ``None``.
+
+        Must be cheap and must not import heavy modules: the default only looks for
+        :attr:`requires` on ``sys.path``. Override to check more (a platform, a GPU).
+        """
+        missing = missing_modules(self.requires)
+        if missing:
+            return f"not installed: {', '.join(missing)}"
+        return None
+
+    def versions(self) -> dict[str, str | None]:
+        return installed_versions(self.packages)
+
+    def warmup(self, options: Mapping[str, Any]) -> None:
+        """Optional: do once, before cases are forked, what every case would repeat.
+
+        Runs in the process that forks the cases (after :attr:`preload` is imported),
+        with the pipeline variant's options for this component. Must not leave threads
+        holding locks. Exceptions are reported as warnings, not fatal.
+        """
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.name!r}>"
+
+
+# ---------------------------------------------------------------------------------------
+# Frameworks: build a case's model and compute reference outputs
+
+
+class Framework(Component):
+    """A source framework (PyTorch, TensorFlow): builds models and runs them eagerly.
+
+    The reference outputs a framework computes are the ground truth every converted
+    model is judged against.
+    """
+
+    kind = "framework"
+
+    def build(self, case: ModelCase) -> Any:
+        """Build the case's model, deterministically (seeded), in inference mode."""
+        model = self.build_impl(case)
+        if model is None:
+            raise InternalError(f"framework {self.name!r} built no model for {case.id}")
+        return model
+
+    def run(self, model: Any, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run ``model`` eagerly on one input set; return its outputs flattened to arrays."""
+        outputs = self.run_impl(model, list(inputs))
+        return check_arrays(outputs, f"framework {self.name!r} run()")
+
+    def parameter_bytes(self, model: Any) -> int | None:
+        """Bytes held by the model's parameters (for size comparisons); ``None`` if unknown."""
+        return None
+
+    # -- what a plugin writes -----------------------------------------------------------
+    @abc.abstractmethod
+    def build_impl(self, case: ModelCase) -> Any:
+        """See the public method of the same name without ``_impl``."""
+
+    @abc.abstractmethod
+    def run_impl(self, model: Any, inputs: list[np.ndarray]) -> Sequence[np.ndarray]:
+        """See the public method of the same name without ``_impl``."""
+
+
+# ---------------------------------------------------------------------------------------
+# Converters
+
+
+@dataclasses.dataclass(frozen=True)
+class ConversionRequest:
+    """What a converter is asked to do for one case."""
+
+    case: ModelCase
+    model: Any  # built by the framework plugin named in ``case.framework``
+    sample_inputs: list[Any]  # one input set, as NumPy arrays
+    options: Mapping[str, Any]  # from the matrix variant (e.g. {"dynamo": True, "opset": 18})
+    output_dir: Path  # an empty directory the converter may write into
+
+
+class Converter(Component):
+    """Turns a framework's model into an artifact a runtime can load.
+
+    :cvar frameworks: the framework names whose models it accepts.
+    :cvar output_format: the artifact format (``"onnx"``); runtimes declare what they load.
+    """
+
+    kind = "converter"
+    frameworks: ClassVar[tuple[str, ...]] = ()
+    output_format: ClassVar[str] = "onnx"
+
+    def convert(self, request: ConversionRequest) -> Path:
+        """Convert; return the path of the artifact (inside ``request.output_dir``).
+
+        Any exception is the converter's failure: the case's outcome is
+        ``convert_error``, with sub-kind ``unsupported`` when :meth:`classify_error` says so.
+        """
+        artifact = self.convert_impl(request)
+        artifact = Path(artifact)
+        if not artifact.is_file() or artifact.stat().st_size == 0:
+            raise InternalError(
+                f"converter {self.name!r} reported {artifact} but wrote no such file"
+            )
+        return artifact
+
+    def classify_error(self, exc: BaseException) -> str | None:
+        """The sub-kind of a conversion failure (``"unsupported"``), or ``None``."""
+        return _generic_unsupported(exc)
+
+    @abc.abstractmethod
+    def convert_impl(self, request: ConversionRequest) -> Path:
+        """See the public method of the same name without ``_impl``."""
+
+
+def _generic_unsupported(exc: BaseException) -> str | None:
+    from tracker.signatures import exception_chain
+
+    for link in exception_chain(exc):
+        text = f"{type(link).__name__} {link}".lower()
+        if "unsupported" in text or "not supported" in text or "no decomposition" in text:
+            return "unsupported"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Runtimes
+
+
+class Runtime(Component):
+    """Loads an artifact and runs it.
+
+    :cvar formats: the artifact formats it can load.
+    """
+
+    kind = "runtime"
+    formats: ClassVar[tuple[str, ...]] = ("onnx",)
+
+    def not_runnable_reason(self) -> str | None:
+        """Why the runtime cannot execute on this platform at all (``not_runnable``).
+
+        Different from :meth:`unavailable_reason`: the package is present, but the
+        platform cannot run it (CoreML off macOS). Such cells are recorded as
+        ``not_runnable``, never as a pass.
+        """
+        return None
+
+    def load(self, artifact: Path, options: Mapping[str, Any]) -> Any:
+        """Load the artifact; an exception here is ``runtime_load_error``."""
+        return self.load_impl(Path(artifact), options)
+
+    def run(self, session: Any, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+        """Run one input set; an exception here is ``runtime_error``.
+
+        ``inputs`` maps the case's input names (``InputSpec.name``) to arrays, in the
+        order the framework's model takes them. Converters should name the artifact's
+        inputs so; a runtime may match by name or, failing that, by position.
+        """
+        outputs = self.run_impl(session, dict(inputs))
+        return check_arrays(outputs, f"runtime {self.name!r} run()")
+
+    @abc.abstractmethod
+    def load_impl(self, artifact: Path, options: Mapping[str, Any]) -> Any:
+        """See the public method of the same name without ``_impl``."""
+
+    @abc.abstractmethod
+    def run_impl(self, session: Any, inputs: dict[str, np.ndarray]) -> Sequence[np.ndarray]:
+        """See the public method of the same name without ``_impl``."""
+
+
+# ---------------------------------------------------------------------------------------
+# Oracles
+
+
+@dataclasses.dataclass
+class Evidence:
+    """Everything an oracle may judge. Fields a stage has not reached are ``None``."""
+
+    case: ModelCase
+    artifact: Path
+    artifact_format: str
+    options: Mapping[str, Any]  # this oracle's configuration (tolerances...)
+    converter_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    inputs: list[list[Any]] | None = None  # per input set
+    expected: list[list[Any]] | None = None  # reference outputs, per input set
+    actual: list[list[Any]] | None = None  # runtime outputs, per input set
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Verdict:
+    """An oracle's judgement. ``bool(verdict)`` is the verdict.
+
+    :param passed: ``True`` pass, ``False`` fail, ``None`` not applicable (e.g. a numeric
+        oracle on a case with no outputs). A ``None`` never counts as a pass of the case's
+        other oracles; it is stored as such.
+    :param metrics: every number measured, stored even when it passed, so a stricter
+        threshold can be applied later without re-running.
+    :param message: for a failure, what was wrong and what threshold was needed.
+    :param subkind: an optional refinement of the failure (``"nan"``, ``"shape"``).
+    """
+
+    passed: bool | None
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    message: str = ""
+    subkind: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.passed is True
+
+    def __str__(self) -> str:
+        state = {True: "pass", False: "FAIL", None: "n/a"}[self.passed]
+        return f"{state}: {self.message}" if self.message else state
+
+
+class Oracle(Component):
+    """Judges an artifact or a runtime's outputs.
+
+    :cvar stage: ``"artifact"`` oracles run after conversion, before the runtime
+        (a failure is ``invalid_model``); ``"outputs"`` oracles run after the runtime
+        (a failure is ``incorrect``).
+    :cvar formats: artifact formats it judges; empty means any.
+    :cvar defaults: the default configuration, overridable per pipeline in ``envs/``.
+    """
+
+    kind = "oracle"
+    stage: ClassVar[str] = "outputs"
+    formats: ClassVar[tuple[str, ...]] = ()
+    defaults: ClassVar[Mapping[str, Any]] = {}
+
+    @property
+    def failure_outcome(self) -> Outcome:
+        return Outcome.INVALID_MODEL if self.stage == "artifact" else Outcome.INCORRECT
+
+    def applies_to(self, artifact_format: str) -> bool:
+        return not self.formats or artifact_format in self.formats
+
+    def judge(self, evidence: Evidence) -> Verdict:
+        """Return a :class:`Verdict`. An exception is an oracle bug, recorded as a failed
+        verdict of this oracle with the exception's signature."""
+        verdict = self.judge_impl(evidence)
+        if not isinstance(verdict, Verdict):
+            raise InternalError(f"oracle {self.name!r} returned {verdict!r}, not a Verdict")
+        return verdict
+
+    @abc.abstractmethod
+    def judge_impl(self, evidence: Evidence) -> Verdict:
+        """See the public method of the same name without ``_impl``."""
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def check_arrays(outputs: Any, where: str) -> list[Any]:
+    """Outputs must be a flat sequence of NumPy arrays."""
+    import numpy as np
+
+    if isinstance(outputs, np.ndarray) or not isinstance(outputs, (list, tuple)):
+        raise InternalError(f"{where} must return a list of NumPy arrays, got {type(outputs)}")
+    result = []
+    for i, item in enumerate(outputs):
+        if isinstance(item, np.generic):
+            item = np.asarray(item)
+        if not isinstance(item, np.ndarray):
+            raise InternalError(f"{where} output {i} is {type(item).__name__}, not ndarray")
+        result.append(item)
+    return result
+
+
+def load_object(reference: str) -> Any:
+    """Import ``"package.module:attribute"``."""
+    module_name, _, attribute = reference.partition(":")
+    if not attribute:
+        raise InternalError(f"{reference!r} is not of the form 'module:attribute'")
+    module = importlib.import_module(module_name)
+    obj: Any = module
+    for part in attribute.split("."):
+        obj = getattr(obj, part)
+    return obj

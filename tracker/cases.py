@@ -1,0 +1,202 @@
+"""Cases: one model with its inputs, a stable id and a content hash.
+
+A case's content hash covers what defines it: the source text of its builder (and of the
+module-level helpers the builder uses), its parameters, its seed, its input recipe and,
+for generated models, the generator's version and the generated definition. Results are
+only ever compared for the same ``(id, hash)``: editing a model starts a new history.
+
+The source is read with :mod:`ast` from the plugin's file, so hashing a case never
+imports a deep-learning framework.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import fnmatch
+import functools
+import hashlib
+import importlib.util
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import InternalError, SelectionError
+from tracker.inputs import InputSpec
+
+CASE_KINDS = ("real", "unit", "synthetic")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelCase:
+    """One model of the model set.
+
+    :param id: stable, unique across plugins (``"hf-bert"``, ``"op-grid-sample"``).
+    :param framework: name of the framework plugin that builds it.
+    :param builder: ``"module:callable"``; called with ``**params`` after seeding.
+    :param kind: ``real`` (a published architecture), ``unit`` (a small module around
+        operators that trip converters), ``synthetic`` (generated).
+    :param sets: the named model sets it belongs to (``smoke``, ``default``, ``full``).
+    :param samples: how many input sets are generated (at least 2).
+    :param definition: for generated models, the generated definition (its text is what
+        ``tracker models show`` prints and what is hashed); real models use their source.
+    :param generator: ``"name version"`` of the generator for generated models.
+    """
+
+    id: str
+    framework: str
+    builder: str
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    inputs: tuple[InputSpec, ...] = ()
+    seed: int = 0
+    kind: str = "real"
+    sets: frozenset[str] = frozenset({"default", "full"})
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    samples: int = 2
+    definition: str | None = None
+    generator: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id or any(c.isspace() for c in self.id) or "/" in self.id:
+            raise InternalError(f"case id {self.id!r} must be non-empty, without spaces or '/'")
+        if ":" not in self.builder:
+            raise InternalError(f"case {self.id}: builder {self.builder!r} is not 'module:callable'")
+        if self.kind not in CASE_KINDS:
+            raise InternalError(f"case {self.id}: kind {self.kind!r} not in {CASE_KINDS}")
+        if self.samples < 1:
+            raise InternalError(f"case {self.id}: samples must be >= 1")
+        object.__setattr__(self, "sets", frozenset(self.sets))
+        object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        json.dumps(dict(self.params), sort_keys=True)  # params must be JSON: they are hashed
+
+    # -- identity -------------------------------------------------------------------------
+    def source_text(self) -> str:
+        """The text that defines the model: the generated definition, or the builder source."""
+        if self.definition is not None:
+            return self.definition
+        module, _, attribute = self.builder.partition(":")
+        return builder_source(module, attribute.split(".")[0])
+
+    def recipe(self) -> dict[str, Any]:
+        """Everything hashed, as JSON-able data."""
+        return {
+            "framework": self.framework,
+            "builder": self.builder,
+            "source": self.source_text(),
+            "params": dict(self.params),
+            "inputs": [spec.to_json() for spec in self.inputs],
+            "seed": self.seed,
+            "samples": self.samples,
+            "generator": self.generator,
+        }
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        return hash_json(self.recipe())[:16]
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.content_hash}"
+
+
+def hash_json(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Builder source, read without importing
+
+
+@functools.lru_cache(maxsize=None)
+def _module_definitions(path: str) -> tuple[str, dict[str, ast.AST]]:
+    text = Path(path).read_text(encoding="utf-8")
+    tree = ast.parse(text, filename=path)
+    definitions: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            definitions[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    definitions[target.id] = node
+    return text, definitions
+
+
+def builder_source(module: str, name: str) -> str:
+    """Source of ``module.name`` and of the module-level names it uses, transitively."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError) as exc:
+        raise InternalError(f"cannot find builder module {module!r}: {exc}") from exc
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        raise InternalError(f"builder module {module!r} has no Python source file")
+    text, definitions = _module_definitions(spec.origin)
+    if name not in definitions:
+        raise InternalError(f"{module} has no top-level definition named {name!r}")
+    seen: list[str] = []
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        node = definitions[current]
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and child.id in definitions and child.id not in seen:
+                pending.append(child.id)
+    parts = [ast.get_source_segment(text, definitions[n]) or "" for n in sorted(seen)]
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------
+# Model sets and selection
+
+
+def known_sets(cases: Iterable[ModelCase]) -> list[str]:
+    return sorted({name for case in cases for name in case.sets})
+
+
+def select(
+    cases: Sequence[ModelCase],
+    *,
+    model_set: str | None = None,
+    patterns: Sequence[str] = (),
+    frameworks: Sequence[str] | None = None,
+) -> list[ModelCase]:
+    """Cases of ``model_set`` (all if ``None``) whose id matches one of ``patterns``.
+
+    Patterns are ids or shell-style globs (``hf-*``). A set or pattern that matches
+    nothing is an error naming what exists, not an empty sweep.
+    """
+    chosen = list(cases)
+    if frameworks is not None:
+        chosen = [c for c in chosen if c.framework in frameworks]
+    if model_set is not None:
+        sets = known_sets(cases)
+        if model_set not in sets:
+            raise SelectionError(
+                f"unknown model set {model_set!r}",
+                hint=f"known sets: {', '.join(sets) or '(none: no model plugin is installed)'}",
+            )
+        chosen = [c for c in chosen if model_set in c.sets]
+    if patterns:
+        wanted = [p for pattern in patterns for p in pattern.split(",") if p]
+        unmatched = [p for p in wanted if not any(fnmatch.fnmatchcase(c.id, p) for c in cases)]
+        if unmatched:
+            close = sorted(c.id for c in cases)[:20]
+            raise SelectionError(
+                f"no case matches {', '.join(map(repr, unmatched))}",
+                hint=f"see `tracker models list`; some ids: {', '.join(close)}",
+            )
+        chosen = [c for c in chosen if any(fnmatch.fnmatchcase(c.id, p) for p in wanted)]
+    return sorted(chosen, key=lambda c: c.id)
+
+
+def manifest_hash(cases: Iterable[ModelCase]) -> str:
+    """Hash of the exact list of cases (ids and content hashes) a run covered."""
+    return hash_json(sorted(case.key for case in cases))[:16]

@@ -1,0 +1,158 @@
+"""Print the case x environment matrix of outcomes, failure counts per kind, and the most
+frequent error signatures."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from collections import Counter, defaultdict
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.outcomes import Outcome
+from tracker.store import Store
+
+HELP = "print the case x environment matrix of outcomes"
+
+_QUERY = """
+    WITH latest AS (   -- the newest definition of each case: hashes are never mixed
+        SELECT case_id, arg_max(case_hash, first_seen) AS case_hash, any_value(kind) AS kind
+        FROM cases GROUP BY case_id
+    )
+    SELECT r.case_id, l.kind, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
+           r.outcome, r.subkind, r.signature, r.created_at
+    FROM results r
+    JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
+    JOIN environments e ON e.env_id = r.env_id
+    WHERE (? IS NULL OR r.pipeline = ?)
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_store_option(parser)
+    parser.add_argument("--pipeline", default=None, help="only this pipeline")
+    parser.add_argument("--case", dest="cases", nargs="+", default=[], help="only these case ids")
+    parser.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="output format"
+    )
+
+
+def _version_key(label: str) -> tuple[Any, ...]:
+    key: list[Any] = []
+    for token in label.split():
+        name, _, version = token.rpartition("-")
+        try:
+            key.append((name, Version(version)))
+        except InvalidVersion:
+            key.append((token, Version("0")))
+    return tuple(key)
+
+
+def load_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
+    with Store.open(store_path(args), read_only=True) as store:
+        rows = store.query(_QUERY, [args.pipeline, args.pipeline])
+    if args.cases:
+        wanted = set(args.cases)
+        rows = [r for r in rows if r["case_id"] in wanted]
+    return rows
+
+
+def main(args: argparse.Namespace) -> int:
+    rows = load_rows(args)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["case_id"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    if not rows:
+        print("the store holds no result yet (run `nox -s sweep`)")
+        return 0
+    print(render_matrix(rows))
+    return 0
+
+
+def render_matrix(rows: list[dict[str, Any]]) -> str:
+    envs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        envs.setdefault(row["env_id"], row)
+    labels = Counter(e["label"] for e in envs.values())
+    ordered = sorted(
+        envs.values(), key=lambda e: (e["pipeline"], e["variant"], _version_key(e["label"] or ""))
+    )
+    columns = {e["env_id"]: i + 1 for i, e in enumerate(ordered)}
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    kinds: dict[str, str] = {}
+    for row in rows:
+        cells[(row["case_id"], row["env_id"])] = row
+        kinds[row["case_id"]] = row["kind"]
+    case_ids = sorted(kinds, key=lambda c: (kinds[c] != "real", c))
+
+    headers = ["case", "kind"] + [str(columns[e["env_id"]]) for e in ordered]
+    table = []
+    for case_id in case_ids:
+        line = [case_id, kinds[case_id]]
+        for env in ordered:
+            cell = cells.get((case_id, env["env_id"]))
+            line.append(_code(cell) if cell else ".")
+        table.append(line)
+    totals = ["ok / stored", ""]
+    for env in ordered:
+        stored = [cells[k] for k in cells if k[1] == env["env_id"]]
+        ok = sum(1 for c in stored if c["outcome"] == Outcome.OK.value)
+        totals.append(f"{ok}/{len(stored)}")
+    table.append(totals)
+    out = [render_table(headers, table, "<<" + ">" * len(ordered))]
+
+    out.append("\nenvironments:")
+    for env in ordered:
+        label = env["label"] or env["env_id"]
+        if labels[env["label"]] > 1:
+            label += f"  [env {env['env_id']}]"
+        if not env["buildable"]:
+            label += "  (could not be built)"
+        out.append(f"  {columns[env['env_id']]:>3}  {label}")
+
+    out.append("\nfailures per kind (real | unit | synthetic):")
+    per_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        per_kind[row["outcome"]][row["kind"]] += 1
+    kind_rows = []
+    for outcome in Outcome:
+        if outcome.value in per_kind:
+            counts = per_kind[outcome.value]
+            kind_rows.append([
+                outcome.value, str(sum(counts.values())),
+                str(counts.get("real", 0)), str(counts.get("unit", 0)), str(counts.get("synthetic", 0)),
+            ])
+    out.append(render_table(["outcome", "total", "real", "unit", "synthetic"], kind_rows, "<>>>>"))
+
+    signatures = Counter(
+        (r["outcome"], r["signature"]) for r in rows if r["outcome"] != Outcome.OK.value
+    )
+    if signatures:
+        out.append("\nmost frequent failure signatures:")
+        for (outcome, sig), count in signatures.most_common(12):
+            out.append(f"  {count:>4}  {outcome:<18} {_shorten(sig or '', 110)}")
+    out.append(
+        "\ncodes: " + ", ".join(f"{o.code}={o.value}" for o in Outcome) + ", UNSUP=unsupported operator"
+    )
+    return "\n".join(out)
+
+
+def _code(cell: dict[str, Any]) -> str:
+    if cell["outcome"] == Outcome.CONVERT_ERROR.value and cell["subkind"] == "unsupported":
+        return "UNSUP"
+    return Outcome(cell["outcome"]).code
+
+
+def _shorten(text: str, width: int) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -1,0 +1,68 @@
+"""Run the selected cases of one matrix pair in the current environment.
+
+``noxfile.py`` calls this inside each environment it builds; you rarely call it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tracker.cli.common import cache_path, store_path
+from tracker.cli.sweep_args import add_sweep_arguments
+from tracker.errors import ConfigError
+from tracker.matrix import Pair
+from tracker.worker.sweep import Sweep, SweepInterrupted, SweepOptions
+
+HELP = "run one matrix pair's cases in this environment (used by nox)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pair", help="the matrix pair, as JSON (from noxfile.py)")
+    source.add_argument("--pair-file", type=Path, help="a file holding the pair's JSON")
+    parser.add_argument(
+        "--env-error-file", type=Path,
+        help="the environment could not be built: record env_error with this installer output",
+    )
+    add_sweep_arguments(parser)
+
+
+def default_memory_limit_mb(jobs: int) -> float:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1024 * 1024)
+    except (ValueError, OSError, AttributeError):
+        total = 16_384
+    return 0.8 * total / max(1, jobs)
+
+
+def main(args: argparse.Namespace) -> int:
+    text = args.pair if args.pair is not None else args.pair_file.read_text(encoding="utf-8")
+    try:
+        pair = Pair.from_json(text)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"--pair is not a matrix pair: {exc}") from exc
+    store = store_path(args)
+    options = SweepOptions(
+        store=store,
+        cache=cache_path(store),
+        logs=store.parent / "logs",
+        model_set=args.model_set,
+        patterns=args.models,
+        jobs=args.jobs,
+        threads=args.threads,
+        timeout=args.timeout,
+        memory_limit_mb=args.memory_limit or default_memory_limit_mb(args.jobs),
+        recompute=args.recompute,
+        argv=sys.argv,
+    )
+    sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
+    if args.env_error_file is not None:
+        sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
+        return 0
+    summary = sweep.run()
+    if summary.interrupted:
+        return SweepInterrupted.exit_code
+    return 0

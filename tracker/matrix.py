@@ -1,0 +1,334 @@
+"""The version matrix: ``envs/*.toml`` parsed, validated and expanded into pairs.
+
+A *pair* is one environment: one converter-side version set (framework + converter) and
+one runtime version set, for one pipeline variant. ``noxfile.py`` turns every pair into a
+parametrized ``sweep`` session. The format is documented in ``envs/README.md``.
+
+This module runs inside nox's own interpreter as well: it needs only the standard
+library and ``packaging``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
+
+from tracker.errors import ConfigError
+
+PIPELINE_KEYS = {
+    "description": str,
+    "framework": str,
+    "converter": str,
+    "runtime": str,
+    "plugins": list,
+    "requires": list,
+    "oracles": list,
+    "oracle-options": dict,
+    "runtime-options": dict,
+    "tags": list,
+    "variant": dict,
+    "runtime-axes": dict,
+    "exclude": list,
+}
+PIPELINE_REQUIRED = ("framework", "converter", "runtime", "plugins", "variant", "runtime-axes")
+VARIANT_KEYS = {
+    "description": str,
+    "options": dict,
+    "converter-axes": dict,
+    "runtime-axes": dict,
+    "requires": list,
+    "tags": list,
+}
+AXIS_VALUE_KEYS = {"version": str, "with": list, "why": str}
+EXCLUDE_KEYS = {"match": dict, "why": str}
+
+
+@dataclasses.dataclass(frozen=True)
+class AxisValue:
+    package: str
+    version: str
+    companions: tuple[str, ...] = ()  # extra pins needed beside this version
+    why: str = ""
+
+    @property
+    def pin(self) -> str:
+        return f"{self.package}=={self.version}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Pair:
+    """One environment of the matrix: a pipeline variant at one version of each axis."""
+
+    pipeline: str
+    variant: str
+    framework: str
+    converter: str
+    runtime: str
+    converter_axes: tuple[AxisValue, ...]
+    runtime_axes: tuple[AxisValue, ...]
+    requires: tuple[str, ...]
+    options: Mapping[str, Any]
+    runtime_options: Mapping[str, Any]
+    oracles: tuple[str, ...]
+    oracle_options: Mapping[str, Any]
+    plugins: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: str
+
+    @property
+    def axes(self) -> tuple[AxisValue, ...]:
+        return self.converter_axes + self.runtime_axes
+
+    @property
+    def id(self) -> str:
+        versions = " ".join(f"{a.package}-{a.version}" for a in self.axes)
+        return f"{self.pipeline}.{self.variant} {versions}"
+
+    @property
+    def all_tags(self) -> list[str]:
+        tags = [self.pipeline, self.variant, f"{self.pipeline}.{self.variant}", *self.tags]
+        tags += [f"{a.package}-{a.version}" for a in self.axes]
+        # identifier forms, usable in nox's -k expressions: -k "dynamo and onnxruntime_1_31_1"
+        tags += [re.sub(r"\W", "_", f"{a.package}_{a.version}") for a in self.axes]
+        return list(dict.fromkeys(tags))
+
+    def requirements(self) -> list[str]:
+        """Every pin this environment asks for, axis pins first."""
+        pins = [a.pin for a in self.axes]
+        pins += [c for a in self.axes for c in a.companions]
+        pins += list(self.requires)
+        return list(dict.fromkeys(pins))
+
+    def requested(self) -> dict[str, str]:
+        """Distribution name -> specifier, as asked for (recorded with every result)."""
+        result: dict[str, str] = {}
+        for text in self.requirements():
+            req = Requirement(text)
+            result[req.name] = str(req.specifier) or "*"
+        return result
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Pair:
+        data = json.loads(text)
+        for key in ("converter_axes", "runtime_axes"):
+            data[key] = tuple(
+                AxisValue(**{**a, "companions": tuple(a["companions"])}) for a in data[key]
+            )
+        for key in ("requires", "oracles", "plugins", "tags"):
+            data[key] = tuple(data[key])
+        return cls(**data)
+
+
+# ---------------------------------------------------------------------------------------
+# Loading
+
+
+def matrix_files(location: Path) -> list[Path]:
+    if location.is_file():
+        return [location]
+    if not location.is_dir():
+        raise ConfigError(f"matrix location {location} does not exist")
+    files = sorted(location.glob("*.toml"))
+    if not files:
+        raise ConfigError(f"no *.toml matrix file in {location}")
+    return files
+
+
+def load_matrix(location: Path) -> list[Pair]:
+    """All pairs of every pipeline of the ``*.toml`` files at ``location``."""
+    pairs: list[Pair] = []
+    pipelines: dict[str, Path] = {}
+    for path in matrix_files(location):
+        for pair in _load_file(path, pipelines):
+            pairs.append(pair)
+    ids = [p.id for p in pairs]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ConfigError(f"the matrix defines these environments twice: {duplicates}")
+    return pairs
+
+
+class _File:
+    """A matrix file, with what it takes to point at a line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text = path.read_text(encoding="utf-8")
+        self.lines = self.text.splitlines()
+
+    def line_of(self, *needles: str) -> int | None:
+        """First line (1-based) mentioning the last needle after the earlier ones."""
+        start = 0
+        found: int | None = None
+        for needle in needles:
+            pattern = re.compile(rf"(^|[\s.\[\"']){re.escape(needle)}($|[\s.\]\"'=])")
+            for number in range(start, len(self.lines)):
+                if pattern.search(self.lines[number].split("#", 1)[0]):
+                    found, start = number + 1, number
+                    break
+        return found
+
+    def error(self, key_path: Sequence[str], message: str, hint: str | None = None) -> ConfigError:
+        line = self.line_of(*key_path)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        key = ".".join(key_path)
+        return ConfigError(f"{where}: key '{key}': {message}", hint=hint)
+
+
+def _load_file(path: Path, pipelines: dict[str, Path]) -> list[Pair]:
+    source = _File(path)
+    try:
+        data = tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))
+        where = f"{path}:{line.group(1)}" if line else str(path)
+        raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    _check_keys(source, [], data, {"pipeline": dict})
+    pairs = []
+    for name, spec in data.get("pipeline", {}).items():
+        if name in pipelines:
+            raise source.error(["pipeline", name], f"pipeline also defined in {pipelines[name]}")
+        pipelines[name] = path
+        pairs.extend(_expand_pipeline(source, name, spec))
+    return pairs
+
+
+def _check_keys(
+    source: _File, where: list[str], table: Any, allowed: Mapping[str, type]
+) -> None:
+    if not isinstance(table, dict):
+        raise source.error(where, f"must be a table, not {type(table).__name__}")
+    for key, value in table.items():
+        if key not in allowed:
+            raise source.error(
+                [*where, key], "unknown key", hint=f"allowed here: {', '.join(sorted(allowed))}"
+            )
+        expected = allowed[key]
+        if not isinstance(value, expected):
+            raise source.error(
+                [*where, key], f"must be a {expected.__name__}, not {type(value).__name__}"
+            )
+
+
+def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
+    where = ["pipeline", name]
+    _check_keys(source, where, spec, PIPELINE_KEYS)
+    for key in PIPELINE_REQUIRED:
+        if key not in spec:
+            raise source.error(where, f"missing required key {key!r}")
+    requires = _requirements(source, [*where, "requires"], spec.get("requires", []))
+    pipeline_runtime_axes = spec["runtime-axes"]
+    exclusions = _exclusions(source, where, spec.get("exclude", []))
+    pairs = []
+    if not spec["variant"]:
+        raise source.error([*where, "variant"], "needs at least one variant")
+    for variant_name, variant in spec["variant"].items():
+        vwhere = [*where, "variant", variant_name]
+        _check_keys(source, vwhere, variant, VARIANT_KEYS)
+        converter_axes = _axes(source, [*vwhere, "converter-axes"], variant.get("converter-axes", {}))
+        runtime_spec = variant.get("runtime-axes", pipeline_runtime_axes)
+        runtime_axes = _axes(source, [*where, "runtime-axes"], runtime_spec)
+        if not runtime_axes:
+            raise source.error([*where, "runtime-axes"], "needs at least one axis")
+        variant_requires = _requirements(source, [*vwhere, "requires"], variant.get("requires", []))
+        axes = converter_axes + runtime_axes
+        names = [axis[0].package for axis in axes]
+        for combination in itertools.product(*axes):
+            chosen = dict(zip(names, combination, strict=True))
+            if any(_excluded(chosen, rule) for rule in exclusions):
+                continue
+            pairs.append(
+                Pair(
+                    pipeline=name,
+                    variant=variant_name,
+                    framework=spec["framework"],
+                    converter=spec["converter"],
+                    runtime=spec["runtime"],
+                    converter_axes=tuple(combination[: len(converter_axes)]),
+                    runtime_axes=tuple(combination[len(converter_axes) :]),
+                    requires=tuple(requires + variant_requires),
+                    options=dict(variant.get("options", {})),
+                    runtime_options=dict(spec.get("runtime-options", {})),
+                    oracles=tuple(spec.get("oracles", [])),
+                    oracle_options=dict(spec.get("oracle-options", {})),
+                    plugins=tuple(spec["plugins"]),
+                    tags=tuple(spec.get("tags", []) + variant.get("tags", [])),
+                    source=str(source.path),
+                )
+            )
+    return pairs
+
+
+def _requirements(source: _File, where: list[str], items: list[Any]) -> list[str]:
+    result = []
+    for item in items:
+        if not isinstance(item, str):
+            raise source.error(where, f"requirement {item!r} must be a string like 'onnx==1.23.1'")
+        try:
+            Requirement(item)
+        except InvalidRequirement as exc:
+            raise source.error(where, f"invalid requirement {item!r}: {exc}") from exc
+        result.append(item)
+    return result
+
+
+def _axes(source: _File, where: list[str], table: Any) -> list[list[AxisValue]]:
+    _check_keys(source, where, table, {k: list for k in table} if isinstance(table, dict) else {})
+    axes = []
+    for package, values in table.items():
+        if not values:
+            raise source.error([*where, package], "an axis needs at least one version")
+        parsed = [_axis_value(source, [*where, package], package, v) for v in values]
+        versions = [v.version for v in parsed]
+        if len(set(versions)) != len(versions):
+            raise source.error([*where, package], f"repeated version in {versions}")
+        axes.append(sorted(parsed, key=lambda v: Version(v.version)))
+    return axes
+
+
+def _axis_value(source: _File, where: list[str], package: str, value: Any) -> AxisValue:
+    if isinstance(value, str):
+        value = {"version": value}
+    if not isinstance(value, dict):
+        raise source.error(where, f"{value!r} must be a version string or a table")
+    _check_keys(source, where, value, AXIS_VALUE_KEYS)
+    if "version" not in value:
+        raise source.error(where, f"{value!r} has no 'version'")
+    try:
+        Version(value["version"])
+    except InvalidVersion as exc:
+        raise source.error(where, f"{value['version']!r} is not a valid version") from exc
+    companions = _requirements(source, [*where, "with"], value.get("with", []))
+    return AxisValue(package, value["version"], tuple(companions), value.get("why", ""))
+
+
+def _exclusions(source: _File, where: list[str], rules: list[Any]) -> list[dict[str, str]]:
+    parsed = []
+    for rule in rules:
+        _check_keys(source, [*where, "exclude"], rule, EXCLUDE_KEYS)
+        if "match" not in rule or "why" not in rule:
+            raise source.error(
+                [*where, "exclude"], "each exclusion needs 'match' and 'why' (say why it is excluded)"
+            )
+        parsed.append({k: str(v) for k, v in rule["match"].items()})
+    return parsed
+
+
+def _excluded(chosen: Mapping[str, AxisValue], rule: Mapping[str, str]) -> bool:
+    for package, version in rule.items():
+        value = chosen.get(package)
+        if value is None or value.version != version:
+            return False
+    return True

@@ -1,0 +1,130 @@
+"""The store's schema, versioned, with ordered migrations.
+
+Documented table by table in ``README.md`` ("How the store is laid out"). Columns that
+hold JSON are ``VARCHAR``; DuckDB's ``json_extract`` reads them.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES = {
+    "meta": """
+        CREATE TABLE meta (
+            key   VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        )""",
+    "environments": """
+        CREATE TABLE environments (
+            env_id      VARCHAR NOT NULL,   -- hash of python, platform, installed packages
+            label       VARCHAR,            -- the matrix pair it was built for
+            python      VARCHAR NOT NULL,
+            platform    VARCHAR NOT NULL,
+            packages    VARCHAR NOT NULL,   -- JSON {distribution: version}, as installed
+            requested   VARCHAR,            -- JSON {distribution: specifier}, as asked
+            buildable   BOOLEAN NOT NULL,   -- false: the pair could not be built (env_error)
+            first_seen  TIMESTAMP NOT NULL
+        )""",
+    "env_packages": """
+        CREATE TABLE env_packages (
+            env_id   VARCHAR NOT NULL,
+            name     VARCHAR NOT NULL,      -- canonical (PEP 503) distribution name
+            version  VARCHAR NOT NULL
+        )""",
+    "cases": """
+        CREATE TABLE cases (
+            case_id     VARCHAR NOT NULL,
+            case_hash   VARCHAR NOT NULL,   -- content hash of what defines the case
+            framework   VARCHAR NOT NULL,
+            kind        VARCHAR NOT NULL,   -- real | unit | synthetic
+            sets        VARCHAR NOT NULL,   -- JSON list of model sets
+            tags        VARCHAR NOT NULL,   -- JSON list
+            recipe      VARCHAR NOT NULL,   -- JSON: builder, source, params, inputs, seed
+            first_seen  TIMESTAMP NOT NULL
+        )""",
+    "runs": """
+        CREATE TABLE runs (
+            run_id         VARCHAR NOT NULL,
+            env_id         VARCHAR NOT NULL,
+            label          VARCHAR,
+            pipeline       VARCHAR NOT NULL,
+            variant        VARCHAR NOT NULL,
+            model_set      VARCHAR,
+            manifest_hash  VARCHAR NOT NULL, -- hash of the (case id, case hash) list run
+            case_count     INTEGER NOT NULL,
+            computed       INTEGER,          -- results computed by this run
+            reused         INTEGER,          -- results already in the store, not recomputed
+            status         VARCHAR NOT NULL, -- running | finished | interrupted | failed
+            argv           VARCHAR,
+            tracker_version VARCHAR NOT NULL,
+            host           VARCHAR,
+            started_at     TIMESTAMP NOT NULL,
+            finished_at    TIMESTAMP
+        )""",
+    "conversions": """
+        CREATE TABLE conversions (
+            conversion_key  VARCHAR NOT NULL, -- hash(converter fingerprint, case hash, options)
+            converter       VARCHAR NOT NULL,
+            variant         VARCHAR NOT NULL,
+            options         VARCHAR NOT NULL, -- JSON
+            fingerprint     VARCHAR NOT NULL, -- JSON: python, platform, package versions
+            case_id         VARCHAR NOT NULL,
+            case_hash       VARCHAR NOT NULL,
+            outcome         VARCHAR NOT NULL, -- ok | convert_error | crash | timeout
+            subkind         VARCHAR,
+            signature       VARCHAR,
+            message         VARCHAR,
+            artifact        VARCHAR,          -- path relative to the cache directory
+            artifact_sha256 VARCHAR,
+            artifact_bytes  BIGINT,
+            seconds         DOUBLE,
+            created_at      TIMESTAMP NOT NULL
+        )""",
+    "results": """
+        CREATE TABLE results (
+            result_id          VARCHAR NOT NULL,
+            run_id             VARCHAR NOT NULL,
+            env_id             VARCHAR NOT NULL,
+            config_key         VARCHAR NOT NULL, -- hash of pipeline, variant, options
+            pipeline           VARCHAR NOT NULL,
+            variant            VARCHAR NOT NULL,
+            framework          VARCHAR NOT NULL,
+            converter          VARCHAR NOT NULL,
+            runtime            VARCHAR NOT NULL,
+            case_id            VARCHAR NOT NULL,
+            case_hash          VARCHAR NOT NULL,
+            outcome            VARCHAR NOT NULL, -- the taxonomy of tracker.outcomes
+            subkind            VARCHAR,          -- unsupported, SIGSEGV, memory, nan, ...
+            stage              VARCHAR,          -- where it failed (tracker.outcomes.STAGES)
+            signature          VARCHAR,          -- normalised error signature
+            message            VARCHAR,          -- truncated, valid UTF-8
+            conversion_key     VARCHAR,
+            conversion_reused  BOOLEAN,
+            reference_seconds  DOUBLE,
+            convert_seconds    DOUBLE,
+            load_seconds       DOUBLE,
+            run_seconds        DOUBLE,
+            wall_seconds       DOUBLE,
+            peak_rss_mb        DOUBLE,
+            log_path           VARCHAR,
+            created_at         TIMESTAMP NOT NULL
+        )""",
+    "verdicts": """
+        CREATE TABLE verdicts (
+            result_id  VARCHAR NOT NULL,
+            oracle     VARCHAR NOT NULL,
+            passed     BOOLEAN,                 -- NULL: not applicable
+            subkind    VARCHAR,
+            message    VARCHAR
+        )""",
+    "metrics": """
+        CREATE TABLE metrics (
+            result_id  VARCHAR NOT NULL,
+            oracle     VARCHAR NOT NULL,
+            name       VARCHAR NOT NULL,
+            value      DOUBLE
+        )""",
+}
+
+# version -> statements that bring a store from version-1 to version.
+MIGRATIONS: dict[int, list[str]] = {}

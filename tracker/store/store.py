@@ -1,0 +1,432 @@
+"""The DuckDB result store.
+
+One embedded file, by default ``.tracker/store.duckdb`` under the working directory
+(``--store PATH`` or ``TRACKER_STORE`` elsewhere). Every result is committed in its own
+transaction as soon as it completes, together with its verdicts and metrics, so a
+killed sweep loses at most the cases that were running. DuckDB allows one writing
+process per file: a second writer gets a clear error naming the process that holds it.
+All SQL is parametrized.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import socket
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tracker import __version__
+from tracker.cases import ModelCase
+from tracker.envinfo import Environment
+from tracker.errors import StoreError
+from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+
+DEFAULT_STORE = Path(".tracker") / "store.duckdb"
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("TRACKER_STORE") or DEFAULT_STORE)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+@dataclasses.dataclass
+class VerdictRecord:
+    oracle: str
+    passed: bool | None
+    message: str = ""
+    subkind: str | None = None
+    metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class ConversionRecord:
+    conversion_key: str
+    converter: str
+    variant: str
+    options: Mapping[str, Any]
+    fingerprint: Mapping[str, Any]
+    case_id: str
+    case_hash: str
+    outcome: str
+    subkind: str | None = None
+    signature: str | None = None
+    message: str | None = None
+    artifact: str | None = None
+    artifact_sha256: str | None = None
+    artifact_bytes: int | None = None
+    seconds: float | None = None
+
+
+@dataclasses.dataclass
+class ResultRecord:
+    run_id: str
+    env_id: str
+    config_key: str
+    pipeline: str
+    variant: str
+    framework: str
+    converter: str
+    runtime: str
+    case_id: str
+    case_hash: str
+    outcome: str
+    subkind: str | None = None
+    stage: str | None = None
+    signature: str | None = None
+    message: str | None = None
+    conversion_key: str | None = None
+    conversion_reused: bool | None = None
+    reference_seconds: float | None = None
+    convert_seconds: float | None = None
+    load_seconds: float | None = None
+    run_seconds: float | None = None
+    wall_seconds: float | None = None
+    peak_rss_mb: float | None = None
+    log_path: str | None = None
+    verdicts: list[VerdictRecord] = dataclasses.field(default_factory=list)
+    result_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+
+
+_RESULT_COLUMNS = [
+    f.name for f in dataclasses.fields(ResultRecord) if f.name not in ("verdicts",)
+] + ["created_at"]
+_CONVERSION_COLUMNS = [f.name for f in dataclasses.fields(ConversionRecord)] + ["created_at"]
+
+
+class Store:
+    """A connection to the store. Use :meth:`open` (a context manager)."""
+
+    def __init__(self, connection: Any, path: Path, read_only: bool) -> None:
+        self.con = connection
+        self.path = path
+        self.read_only = read_only
+
+    # -- opening --------------------------------------------------------------------------
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, path: Path | str | None = None, *, read_only: bool = False) -> Iterator[Store]:
+        store = cls.connect(path, read_only=read_only)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @classmethod
+    def connect(cls, path: Path | str | None = None, *, read_only: bool = False) -> Store:
+        import duckdb
+
+        path = Path(path) if path is not None else default_store_path()
+        if read_only and not path.exists():
+            raise StoreError(
+                f"no store at {path}",
+                hint="run a sweep first (`nox -s sweep`), or point --store / TRACKER_STORE at one",
+            )
+        if not read_only:
+            _check_writable(path)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _open_error(path, exc) from exc
+        store = cls(con, path, read_only)
+        try:
+            store._ensure_schema()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _ensure_schema(self) -> None:
+        tables = {row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "meta" not in tables:
+            if tables:
+                raise StoreError(f"{self.path} is a DuckDB file but not a tracker store")
+            if self.read_only:
+                raise StoreError(f"{self.path} is an empty store")
+            with self.transaction():
+                for ddl in TABLES.values():
+                    self.con.execute(ddl)
+                self.con.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)",
+                    [str(SCHEMA_VERSION), f"converter-tracker {__version__}"],
+                )
+            return
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this tracker "
+                f"understands ({SCHEMA_VERSION})",
+                hint="upgrade converter-tracker, or use another store path",
+            )
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(
+                    f"{self.path} has the older schema version {version}",
+                    hint="open it once for writing (run a sweep or `tracker merge`) to migrate it",
+                )
+            with self.transaction():
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS.get(target, []):
+                        self.con.execute(statement)
+                self.con.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
+                )
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- writing --------------------------------------------------------------------------
+    def record_environment(
+        self, env: Environment, *, label: str, requested: Mapping[str, str], buildable: bool
+    ) -> None:
+        exists = self.con.execute(
+            "SELECT 1 FROM environments WHERE env_id = ?", [env.env_id]
+        ).fetchone()
+        if exists:
+            return
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO environments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    env.env_id,
+                    label,
+                    env.python,
+                    env.platform,
+                    json.dumps(dict(env.packages), sort_keys=True),
+                    json.dumps(dict(requested), sort_keys=True),
+                    buildable,
+                    _now(),
+                ],
+            )
+            self.con.executemany(
+                "INSERT INTO env_packages VALUES (?, ?, ?)",
+                [[env.env_id, name, version] for name, version in env.packages.items()],
+            )
+
+    def record_cases(self, cases: Sequence[ModelCase]) -> None:
+        known = {
+            (row[0], row[1])
+            for row in self.con.execute("SELECT case_id, case_hash FROM cases").fetchall()
+        }
+        new = [c for c in cases if (c.id, c.content_hash) not in known]
+        if not new:
+            return
+        now = _now()
+        with self.transaction():
+            self.con.executemany(
+                "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [
+                        c.id,
+                        c.content_hash,
+                        c.framework,
+                        c.kind,
+                        json.dumps(sorted(c.sets)),
+                        json.dumps(list(c.tags)),
+                        json.dumps(c.recipe(), sort_keys=True),
+                        now,
+                    ]
+                    for c in new
+                ],
+            )
+
+    def start_run(
+        self,
+        *,
+        env_id: str,
+        label: str,
+        pipeline: str,
+        variant: str,
+        model_set: str | None,
+        manifest_hash: str,
+        case_count: int,
+        argv: Sequence[str],
+    ) -> str:
+        run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        with self.transaction():
+            self.con.execute(
+                """INSERT INTO runs (run_id, env_id, label, pipeline, variant, model_set,
+                       manifest_hash, case_count, status, argv, tracker_version, host,
+                       started_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)""",
+                [
+                    run_id,
+                    env_id,
+                    label,
+                    pipeline,
+                    variant,
+                    model_set,
+                    manifest_hash,
+                    case_count,
+                    json.dumps(list(argv)),
+                    __version__,
+                    socket.gethostname(),
+                    _now(),
+                ],
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, *, status: str, computed: int, reused: int) -> None:
+        with self.transaction():
+            self.con.execute(
+                """UPDATE runs SET status = ?, computed = ?, reused = ?, finished_at = ?
+                   WHERE run_id = ?""",
+                [status, computed, reused, _now(), run_id],
+            )
+
+    def record_conversion(self, record: ConversionRecord) -> None:
+        values = dataclasses.asdict(record)
+        values["options"] = json.dumps(dict(record.options), sort_keys=True)
+        values["fingerprint"] = json.dumps(dict(record.fingerprint), sort_keys=True)
+        values["created_at"] = _now()
+        placeholders = ", ".join("?" for _ in _CONVERSION_COLUMNS)
+        with self.transaction():
+            self.con.execute(
+                "DELETE FROM conversions WHERE conversion_key = ?", [record.conversion_key]
+            )
+            self.con.execute(
+                f"INSERT INTO conversions ({', '.join(_CONVERSION_COLUMNS)}) VALUES ({placeholders})",
+                [values[c] for c in _CONVERSION_COLUMNS],
+            )
+
+    def record_result(self, result: ResultRecord) -> None:
+        """Store one result with its verdicts and metrics, atomically, replacing any
+        earlier result of the same environment, configuration and case."""
+        values = dataclasses.asdict(result)
+        values["created_at"] = _now()
+        placeholders = ", ".join("?" for _ in _RESULT_COLUMNS)
+        with self.transaction():
+            old = [
+                row[0]
+                for row in self.con.execute(
+                    """SELECT result_id FROM results WHERE env_id = ? AND config_key = ?
+                       AND case_id = ? AND case_hash = ?""",
+                    [result.env_id, result.config_key, result.case_id, result.case_hash],
+                ).fetchall()
+            ]
+            for table in ("metrics", "verdicts", "results"):
+                if old:
+                    marks = ", ".join("?" for _ in old)
+                    self.con.execute(f"DELETE FROM {table} WHERE result_id IN ({marks})", old)
+            self.con.execute(
+                f"INSERT INTO results ({', '.join(_RESULT_COLUMNS)}) VALUES ({placeholders})",
+                [values[c] for c in _RESULT_COLUMNS],
+            )
+            if result.verdicts:
+                self.con.executemany(
+                    "INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                    [
+                        [result.result_id, v.oracle, v.passed, v.subkind, v.message]
+                        for v in result.verdicts
+                    ],
+                )
+                metrics = [
+                    [result.result_id, v.oracle, name, _finite_or_none(value)]
+                    for v in result.verdicts
+                    for name, value in v.metrics.items()
+                ]
+                if metrics:
+                    self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metrics)
+
+    # -- reading --------------------------------------------------------------------------
+    def conversion(self, conversion_key: str) -> ConversionRecord | None:
+        cursor = self.con.execute(
+            f"SELECT {', '.join(_CONVERSION_COLUMNS[:-1])} FROM conversions WHERE conversion_key = ?",
+            [conversion_key],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        data = dict(zip(_CONVERSION_COLUMNS[:-1], row, strict=True))
+        data["options"] = json.loads(data["options"])
+        data["fingerprint"] = json.loads(data["fingerprint"])
+        return ConversionRecord(**data)
+
+    def stored_cases(self, env_id: str, config_key: str) -> set[tuple[str, str]]:
+        """(case id, case hash) of the results already stored for an environment and config."""
+        rows = self.con.execute(
+            "SELECT case_id, case_hash FROM results WHERE env_id = ? AND config_key = ?",
+            [env_id, config_key],
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _finite_or_none(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    # NaN and infinities are stored as such (DuckDB DOUBLE holds them): they are evidence.
+    return number
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any work starts when the store cannot be written."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store directory {directory}: {exc.strerror}",
+            hint="choose a writable location with --store or TRACKER_STORE",
+        ) from exc
+    probe = directory / f".write-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"\0" * 65536)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write to the store directory {directory}: {exc.strerror}",
+            hint="free some disk space or choose another location with --store / TRACKER_STORE",
+        ) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    if path.exists() and not os.access(path, os.W_OK):
+        raise StoreError(
+            f"the store {path} is read-only",
+            hint="fix its permissions or choose another location with --store / TRACKER_STORE",
+        )
+
+
+def _open_error(path: Path, exc: Exception) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower():
+        pid = re.search(r"PID (\d+)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return StoreError(
+            f"the store {path} is in use by another tracker process{holder}",
+            hint="wait for that sweep to finish, or give this one its own store with --store",
+        )
+    return StoreError(
+        f"{path} is not a readable DuckDB store: {text}",
+        hint="if it is corrupted, move it away and rerun the sweep; "
+        "the cache next to it lets most work be reused",
+    )

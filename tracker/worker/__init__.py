@@ -1,0 +1,1 @@
+"""The worker: runs inside one matrix environment, one child process per case."""

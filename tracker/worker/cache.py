@@ -1,0 +1,160 @@
+"""The content-addressed cache of reference outputs and converted artifacts.
+
+A reference is keyed by the framework's fingerprint and the case hash; an artifact by
+the converter side's fingerprint (framework + converter distributions), the case hash
+and the conversion options. Environments that differ only in the runtime share both.
+Files are written under a temporary name and renamed into place, so a reader never sees
+half a file and a killed writer leaves only temporaries behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tracker.cases import ModelCase, hash_json
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def reference_key(case: ModelCase, framework_fingerprint: Mapping[str, Any]) -> str:
+    return hash_json(
+        {"case": case.content_hash, "samples": case.samples, "framework": framework_fingerprint}
+    )[:24]
+
+
+def conversion_key(
+    case: ModelCase,
+    converter: str,
+    converter_fingerprint: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> str:
+    return hash_json(
+        {
+            "case": case.content_hash,
+            "converter": converter,
+            "fingerprint": converter_fingerprint,
+            "options": dict(options),
+        }
+    )[:24]
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def reference_path(self, key: str) -> Path:
+        return self.root / "references" / key[:2] / f"{key}.npz"
+
+    def artifact_dir(self, key: str) -> Path:
+        return self.root / "artifacts" / key[:2] / key
+
+    def scratch_dir(self, key: str) -> Path:
+        path = self.root / "tmp" / f"{key}-{os.getpid()}-{time.monotonic_ns()}"
+        path.mkdir(parents=True)
+        return path
+
+    # -- references -----------------------------------------------------------------------
+    def save_reference(
+        self,
+        key: str,
+        inputs: Sequence[Sequence[np.ndarray]],
+        outputs: Sequence[Sequence[np.ndarray]],
+    ) -> Path:
+        import numpy as np
+
+        arrays: dict[str, np.ndarray] = {}
+        for s, (sample_in, sample_out) in enumerate(zip(inputs, outputs, strict=True)):
+            for i, array in enumerate(sample_in):
+                arrays[f"in_{s}_{i}"] = array
+            for i, array in enumerate(sample_out):
+                arrays[f"out_{s}_{i}"] = array
+        arrays["meta"] = np.array([len(inputs)])
+        path = self.reference_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(temporary, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return path
+
+    def load_reference(self, key: str) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None:
+        import numpy as np
+
+        path = self.reference_path(key)
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                samples = int(data["meta"][0])
+                inputs = [_collect(data, f"in_{s}_") for s in range(samples)]
+                outputs = [_collect(data, f"out_{s}_") for s in range(samples)]
+        except (OSError, ValueError, KeyError):
+            with contextlib.suppress(OSError):
+                path.unlink()  # unreadable: recompute it
+            return None
+        return inputs, outputs
+
+    # -- artifacts ------------------------------------------------------------------------
+    def publish_artifact(self, key: str, produced: Path) -> tuple[str, str, int]:
+        """Move a freshly converted artifact (and its sibling files, e.g. external data)
+        into the cache. Returns (path relative to the cache root, sha256, bytes)."""
+        target_dir = self.artifact_dir(key)
+        target_dir.parent.mkdir(parents=True, exist_ok=True)
+        source_dir = produced.parent
+        try:
+            os.rename(source_dir, target_dir)  # atomic; fails if another writer was first
+        except OSError:
+            if not (target_dir / produced.name).is_file():
+                raise
+            # same key, same content: keep the first one published
+            shutil.rmtree(source_dir, ignore_errors=True)
+        artifact = target_dir / produced.name
+        return str(artifact.relative_to(self.root)), _sha256(artifact), _size(target_dir)
+
+    def artifact_path(self, relative: str | None) -> Path | None:
+        if not relative:
+            return None
+        path = self.root / relative
+        return path if path.is_file() else None
+
+    def clean_scratch(self, older_than_seconds: float = 24 * 3600) -> None:
+        """Remove temporaries of killed writers."""
+        scratch = self.root / "tmp"
+        if not scratch.is_dir():
+            return
+        cutoff = time.time() - older_than_seconds
+        for entry in scratch.iterdir():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)
+
+
+def _collect(data: Any, prefix: str) -> list[Any]:
+    arrays = []
+    index = 0
+    while f"{prefix}{index}" in data.files:
+        arrays.append(data[f"{prefix}{index}"])
+        index += 1
+    return arrays
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _size(directory: Path) -> int:
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())

@@ -1,9 +1,9 @@
 """Sessions of the converter regression tracker.
 
     nox -s sweep                    every pair of the version matrix (envs/*.toml)
-    nox -s sweep -- --models hf-bert 'op-*' --set smoke --jobs 2
-X
-    nox -s sweep -t torchscript             ... or by tag
+    nox -s sweep -- --models hf-bert 'op-*' --set smoke
+    nox -s "sweep(torch-onnx.torchscript torch-2.13.0 onnxruntime-1.31.1)"   one pair
+    nox -s sweep -t torchscript     ... or by tag
     nox -t tests                    the test suite (unit, integration, end to end)
 
 Each ``sweep`` session builds one isolated environment for one converter x runtime
@@ -43,7 +43,7 @@ except ConfigError as error:
 
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
-CORE_TEST = [f"{ROOT}[test]"]
+CORE_TEST = ["-e", f"{ROOT}[test]"]
 # torch for the integration tests: the CPU build on this machine's find-links; see README.
 INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
                     "transformers==5.23.0"]
@@ -56,18 +56,19 @@ INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxr
 def _installer_env() -> dict[str, str]:
     """uv does not read pip's configuration: hand it pip's find-links (where local wheels,
     e.g. a CPU build of torch, may lie) at run time."""
-    env: dict[str, str] = {}
-    if "UV_FIND_LINKS" not in os.environ:
+    if "UV_FIND_LINKS" in os.environ:
+        return {}
+    for pip in ([sys.executable, "-m", "pip"], [shutil.which("pip") or "pip"]):
         try:
             found = subprocess.run(
-                [sys.executable, "-m", "pip", "config", "get", "global.find-links"],
+                [*pip, "config", "get", "global.find-links"],
                 capture_output=True, text=True, timeout=30, check=False,
             ).stdout.split()
         except (OSError, subprocess.TimeoutExpired):
-            found = []
+            continue
         if found:
-            env["UV_FIND_LINKS"] = ",".join(found)
-    return env
+            return {"UV_FIND_LINKS": ",".join(found)}
+    return {}
 
 
 INSTALLER_ENV = _installer_env()
@@ -127,7 +128,12 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
     changed is rebuilt from scratch, so no stale package survives."""
     requirements = _local_packages(list(pair.plugins)) + pair.requirements()
     marker = Path(session.virtualenv.location) / "tracker-pins.json"
-    wanted = json.dumps({"requirements": requirements, "python": sys.version}, sort_keys=True)
+    # the local projects' metadata (dependencies, entry points) is part of the pins
+    metadata = {
+        str(path): path.read_text()
+        for path in [ROOT / "pyproject.toml", *(PLUGIN_DIRS / p / "pyproject.toml" for p in pair.plugins)]
+    }
+    wanted = json.dumps({"requirements": requirements, "metadata": metadata}, sort_keys=True)
     if marker.is_file():
         if marker.read_text() == wanted:
             session.log("environment reused: its recorded pins are unchanged")
@@ -193,7 +199,7 @@ def results(session: nox.Session) -> None:
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def unit(session: nox.Session) -> None:
     """Unit tests of the core: no deep-learning framework installed."""
-    session.install(*CORE_TEST, env=INSTALLER_ENV)
+    session.install(*CORE_TEST, *_local_packages(["oracles"]), env=INSTALLER_ENV)
     session.run("python", "-c", "import importlib.util as u, sys; "
                 "sys.exit('torch must not be installed here' if u.find_spec('torch') else 0)")
     session.run("pytest", "tests/unit", *session.posargs)
@@ -211,4 +217,4 @@ def integration(session: nox.Session) -> None:
 def e2e(session: nox.Session) -> None:
     """End to end: a real `nox -s sweep` on a tiny matrix, then the store is checked."""
     session.install(*CORE_TEST, env=INSTALLER_ENV)
-    session.run("pytest", "tests/e2e", *session.posargs)
+    session.run("pytest", "tests/e2e", *session.posargs, env=INSTALLER_ENV)

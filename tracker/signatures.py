@@ -13,6 +13,9 @@ MAX_MESSAGE_CHARS = 8_000
 MAX_SIGNATURE_CHARS = 240
 
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
+# native frames in messages: "/src/onnxruntime/core/graph/model.cc:179 ns::Model::Model(args) "
+_NATIVE_LOCATION = re.compile(r"(?:[\w./-]+)?\.(?:cc|cpp|cxx|c|h|hpp):\d+\s*")
+_NATIVE_FUNCTION = re.compile(r"(?:[\w<>]+::)+~?[\w<>]+\((?:[^()]|\([^()]*\))*\)(?:\s*const)?\s*")
 _PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[\"'(=]))(?:[A-Za-z]:)?(?:/[^\s\"':,()]+)+/?")
 _UUIDISH = re.compile(r"\b[0-9a-f]{8,}\b")
 _NUMBER = re.compile(r"(?<!\w)[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -54,6 +57,8 @@ def first_meaningful_line(message: str) -> str:
 
 def mask(text: str) -> str:
     """Mask what varies between occurrences of the same error."""
+    text = _NATIVE_LOCATION.sub("", text)
+    text = _NATIVE_FUNCTION.sub("", text)
     text = _ADDRESS.sub("<addr>", text)
     text = _PATH.sub("<path>", text)
     text = _UUIDISH.sub("<id>", text)

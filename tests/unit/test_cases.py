@@ -38,7 +38,7 @@ BODY = """
 
 
 def test_hash_covers_the_builder_and_the_helpers_it_uses(tmp_path, monkeypatch):
-    builder = _module(tmp_path, monkeypatch, "mods_a", BODY)
+    _module(tmp_path, monkeypatch, "mods_a", BODY)
     source = builder_source("mods_a", "build")
     assert "def helper" in source and "SCALE = 2" in source and "unrelated" not in source
 

@@ -42,3 +42,16 @@ def test_exception_signature_keeps_outer_type_and_innermost_message():
 
 def test_signature_is_bounded():
     assert len(signature("E", "word " * 1000)) <= 240
+
+
+def test_native_source_locations_and_signatures_are_dropped():
+    message = (
+        "[ONNXRuntimeError] : 1 : FAIL : Load model from /tmp/a/model.onnx failed:"
+        "/onnxruntime_src/onnxruntime/core/graph/model.cc:179 onnxruntime::Model::Model("
+        "onnx::ModelProto&&, const onnxruntime::PathString&) Unsupported model IR version: 10, "
+        "max supported IR version: 9"
+    )
+    assert signature("Fail", message) == (
+        "Fail: [ONNXRuntimeError] : <n> : FAIL : Load model from <path> failed:"
+        "Unsupported model IR version: <n>, max supported IR version: <n>"
+    )

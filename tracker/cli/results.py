@@ -140,7 +140,7 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
     if signatures:
         out.append("\nmost frequent failure signatures:")
         for (outcome, sig), count in signatures.most_common(12):
-            out.append(f"  {count:>4}  {outcome:<18} {_shorten(sig or '', 110)}")
+            out.append(f"  {count:>4}  {outcome:<18} {_shorten(sig or '', 150)}")
     out.append(
         "\ncodes: " + ", ".join(f"{o.code}={o.value}" for o in Outcome) + ", UNSUP=unsupported operator"
     )

@@ -14,7 +14,7 @@ from tracker.cli.common import cache_path, store_path
 from tracker.cli.sweep_args import add_sweep_arguments
 from tracker.errors import ConfigError
 from tracker.matrix import Pair
-from tracker.worker.sweep import Sweep, SweepInterrupted, SweepOptions
+from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
 
 HELP = "run one matrix pair's cases in this environment (used by nox)"
 
@@ -64,5 +64,5 @@ def main(args: argparse.Namespace) -> int:
         return 0
     summary = sweep.run()
     if summary.interrupted:
-        return SweepInterrupted.exit_code
+        return INTERRUPTED_EXIT_CODE
     return 0

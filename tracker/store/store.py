@@ -175,7 +175,7 @@ class Store:
             if self.read_only:
                 raise StoreError(
                     f"{self.path} has the older schema version {version}",
-                    hint="open it once for writing (run a sweep or `tracker merge`) to migrate it",
+                    hint="open it once for writing (run a sweep) to migrate it",
                 )
             with self.transaction():
                 for target in range(version + 1, SCHEMA_VERSION + 1):

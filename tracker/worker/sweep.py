@@ -11,10 +11,9 @@ import contextlib
 import dataclasses
 import os
 import re
-import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,10 @@ from tracker.registry import Registry
 from tracker.signatures import safe_text, signature
 from tracker.store import ConversionRecord, ResultRecord, Store, VerdictRecord
 from tracker.worker.cache import Cache, conversion_key, reference_key
+from tracker.worker.interrupts import Interrupts
 from tracker.worker.job import ChildReport, Job
 from tracker.worker.pool import Pool
-from tracker.worker.procs import die_with_parent, signal_name
+from tracker.worker.procs import signal_name
 
 
 @dataclasses.dataclass
@@ -66,8 +66,7 @@ class SweepSummary:
         )
 
 
-class SweepInterrupted(Exception):
-    exit_code = 130
+INTERRUPTED_EXIT_CODE = 130  # as a shell reports a process stopped by SIGINT
 
 
 def config_key(pair: Pair) -> str:
@@ -93,6 +92,9 @@ class Sweep:
         self.summary = SweepSummary(pair=pair.id)
         self.cache = Cache(options.cache)
         self.started = time.monotonic()
+        self.oracle_names: list[str] = []
+        self._id_width = 28  # of the case-id column in the progress lines
+        self.interrupts = Interrupts()
 
     # -- entry points ---------------------------------------------------------------------
     def run(self) -> SweepSummary:
@@ -102,6 +104,7 @@ class Sweep:
         converter = registry.get("converter", self.pair.converter)
         runtime = registry.get("runtime", self.pair.runtime)
         oracles = self._oracles(registry)
+        self.oracle_names = [o.name for o in oracles]
         if self.pair.framework not in converter.frameworks:
             raise ConfigError(
                 f"{self.pair.source}: converter {converter.name!r} does not accept "
@@ -114,7 +117,8 @@ class Sweep:
             if not todo:
                 return self._finish()
             reasons = {
-                c.kind: c.unavailable_reason() for c in (framework, converter, runtime, *oracles)
+                f"{c.kind} {c.name}": c.unavailable_reason()
+                for c in (framework, converter, runtime, *oracles)
             }
             unavailable = {k: r for k, r in reasons.items() if r}
             run_id = self._start_run(store, env, cases)
@@ -248,27 +252,32 @@ class Sweep:
         runtime: Any,
         oracles: list[Any],
     ) -> None:
-        opts = self.options
-        preload = list(
-            dict.fromkeys([*framework.preload, *converter.preload, *runtime.preload]
-                          + [m for o in oracles for m in o.preload])
+        framework_fp = env.fingerprint(framework.packages)
+        converter_fp = env.fingerprint([*framework.packages, *converter.packages])
+        jobs = [self._job(c, run_id, framework_fp, converter_fp, store) for c in todo]
+        # When every reference and conversion is already cached (a pair that differs only
+        # in its runtime), the framework and converter are not even imported.
+        needs_source = any(
+            job.conversion is None or not self.cache.reference_path(job.reference_key).is_file()
+            for job in jobs
         )
+        warmup = [("runtime", runtime, dict(self.pair.runtime_options))]
+        if needs_source:
+            warmup = [("framework", framework, {}), ("converter", converter, dict(self.pair.options)),
+                      *warmup]
+        components = [c for _, c, _ in warmup] + oracles
+        preload = list(dict.fromkeys(m for c in components for m in c.preload))
+        required = list(dict.fromkeys(m for c in components for m in c.requires))
         pool = Pool(
-            jobs=opts.jobs,
-            timeout=opts.timeout,
-            memory_limit_mb=opts.memory_limit_mb,
+            jobs=self.options.jobs,
+            timeout=self.options.timeout,
+            memory_limit_mb=self.options.memory_limit_mb,
             preload=preload,
-            warmup=[
-                ("framework", framework.name, {}),
-                ("converter", converter.name, dict(self.pair.options)),
-                ("runtime", runtime.name, dict(self.pair.runtime_options)),
-            ],
+            warmup=[(c.kind, c.name, options) for _, c, options in warmup],
         )
-        required = list(
-            dict.fromkeys(m for c in (framework, converter, runtime, *oracles) for m in c.requires)
-        )
-        with _interrupt_on_sigterm():
-            self.out(f"   importing {', '.join(preload) or '(nothing)'} once for all cases ...")
+        with self.interrupts.installed():
+            reused = "" if needs_source else " (references and artifacts all cached)"
+            self.out(f"   importing {', '.join(preload) or '(nothing)'} once for all cases{reused} ...")
             probe = pool.probe(required)
             if probe.get("errors"):
                 text = "\n".join(f"import {m}:\n{t}" for m, t in probe["errors"].items())
@@ -276,27 +285,31 @@ class Sweep:
                 return
             for name, text in (probe.get("warmup_errors") or {}).items():
                 self.out(f"   warning: warm-up of {name} failed (cases still run): {_error_line(text)}")
-            framework_fp = env.fingerprint(framework.packages)
-            converter_fp = env.fingerprint([*framework.packages, *converter.packages])
-            cases = {c.id: c for c in todo}
-            jobs = [self._job(c, run_id, framework_fp, converter_fp, store) for c in todo]
-            total = len(jobs)
+            self._run_jobs(store, run_id, env, todo, pool, jobs)
 
-            def on_message(job: Job, kind: str, payload: Any) -> None:
-                if kind == "conversion":
+    def _run_jobs(
+        self, store: Store, run_id: str, env: Environment, todo: list[ModelCase], pool: Pool, jobs: list[Job]
+    ) -> None:
+        cases = {c.id: c for c in todo}
+        self._id_width = max(len(case_id) for case_id in cases)
+
+        def on_message(job: Job, kind: str, payload: Any) -> None:
+            if kind == "conversion":
+                with self.interrupts.held():
                     store.record_conversion(ConversionRecord(**payload))
 
-            try:
-                for done, report in enumerate(pool.run(jobs, on_message), start=1):
+        try:
+            for done, report in enumerate(pool.run(jobs, on_message), start=1):
+                with self.interrupts.held():
                     outcome = self._record_report(store, run_id, env, cases[report.job.case_id], report)
-                    self._progress(done, total, report, outcome)
-            except KeyboardInterrupt:
-                pool.stop("interrupt")
-                self.summary.interrupted = True
-                self.out(
-                    f"   interrupted after {self.summary.computed} of {total} cases; "
-                    "every finished case is stored; run the same command again to resume"
-                )
+                self._progress(done, len(jobs), report, outcome)
+        except KeyboardInterrupt:
+            pool.stop("interrupt")
+            self.summary.interrupted = True
+            self.out(
+                f"   interrupted after {self.summary.computed} of {len(jobs)} cases; "
+                "every finished case is stored; run the same command again to resume"
+            )
 
     def _job(
         self, case: ModelCase, run_id: str, framework_fp: dict, converter_fp: dict, store: Store
@@ -315,7 +328,7 @@ class Sweep:
             variant=self.pair.variant,
             options=dict(self.pair.options),
             runtime_options=dict(self.pair.runtime_options),
-            oracles=list(self.pair.oracles) or [],
+            oracles=list(self.oracle_names),
             oracle_options={k: dict(v) for k, v in self.pair.oracle_options.items()},
             cache_root=str(self.cache.root),
             reference_key=reference_key(case, framework_fp),
@@ -425,23 +438,12 @@ class Sweep:
         note = " (conversion reused)" if report.job.conversion is not None else ""
         width = len(str(total))
         self.out(
-            f"   [{done:>{width}}/{total}] {report.job.case_id:<28} {outcome:<18} "
+            f"   [{done:>{width}}/{total}] {report.job.case_id:<{self._id_width}} {outcome:<18} "
             f"{report.wall_seconds:6.1f}s{note}   ~{remaining:.0f}s left"
         )
 
 
 # ---------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _interrupt_on_sigterm() -> Iterator[None]:
-    """SIGTERM (and our parent dying) stops the sweep as Ctrl-C does: cleanly."""
-    die_with_parent(signal.SIGTERM)
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _log_tail(path: str, lines: int = 40) -> str:

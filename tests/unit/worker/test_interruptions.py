@@ -54,7 +54,7 @@ def test_sigint_stops_cleanly_keeps_what_finished_and_says_how_far_it_got(store)
     _wait_for(process, "[2/6]")
     os.kill(process.pid, signal.SIGINT)
     output, _ = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, output
     assert "interrupted after" in output and "run the same command again to resume" in output
     runs = stored(store, "SELECT status, computed FROM runs")
     assert runs[0]["status"] == "interrupted"

@@ -4,6 +4,7 @@
     nox -s sweep -- --models hf-bert 'op-*' --set smoke
     nox -s "sweep(torch-onnx.torchscript torch-2.13.0 onnxruntime-1.31.1)"   one pair
     nox -s sweep -t torchscript     ... or by tag
+    nox -s bisect -- --package onnxruntime --good 1.24.4 --bad 1.31.1   first changed release
     nox -t tests                    the test suite (unit, integration, end to end)
 
 Each ``sweep`` session builds one isolated environment for one converter x runtime
@@ -15,6 +16,8 @@ environment that cannot be built is recorded as ``env_error`` and the sweep goes
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.util
 import json
 import os
 import shutil
@@ -33,11 +36,20 @@ from tracker.matrix import Pair, load_matrix  # noqa: E402
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
+if shutil.which("uv") is None and importlib.util.find_spec("uv") is None:
+    print("noxfile: uv not found: environments are built with virtualenv and pip, several times "
+          'slower (pip install "nox[uv]" brings uv)', file=sys.stderr)
 nox.options.sessions = ["sweep"]
 
 MATRIX = Path(os.environ.get("TRACKER_MATRIX") or ROOT / "envs")
+# `nox -s bisect` runs the sweep of pairs that are not in the matrix (the releases it
+# probes): it hands them over in this variable, as JSON.
+PAIRS_OVERRIDE = "TRACKER_BISECT_PAIRS"
 try:
-    PAIRS = load_matrix(MATRIX)
+    if os.environ.get(PAIRS_OVERRIDE):
+        PAIRS = [Pair.from_json(json.dumps(p)) for p in json.loads(os.environ[PAIRS_OVERRIDE])]
+    else:
+        PAIRS = load_matrix(MATRIX)
 except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
 
@@ -181,8 +193,9 @@ def sweep(session: nox.Session, pair: Pair) -> None:
         error_file.write_text(failure)
         command += ["--env-error-file", str(error_file)]
     session.run(*command)
-    summary_args = ["--store", str(args.store.resolve())] if args.store else []
-    session.notify("results", posargs=summary_args)
+    if not os.environ.get(PAIRS_OVERRIDE):  # a bisection prints its own summary
+        summary_args = ["--store", str(args.store.resolve())] if args.store else []
+        session.notify("results", posargs=summary_args)
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
@@ -190,6 +203,153 @@ def results(session: nox.Session) -> None:
     """Print the case x environment matrix of outcomes from the store."""
     session.install("-e", str(ROOT))
     session.run("tracker", "results", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def repro(session: nox.Session) -> None:
+    """Write a stand-alone script that reproduces one stored failure (tracker repro)."""
+    plugins = sorted(p.name for p in PLUGIN_DIRS.iterdir() if (p / "pyproject.toml").is_file())
+    session.install(*_local_packages(plugins), env=INSTALLER_ENV)  # light: no torch
+    session.run("tracker", "repro", *session.posargs)
+
+
+# ---------------------------------------------------------------------------------------
+# Bisect
+
+
+def _bisect_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nox -s bisect --",
+        description="Find the first release of PACKAGE whose outcome differs from --good's.",
+    )
+    parser.add_argument("--package", required=True, help="an axis of the matrix, e.g. onnxruntime")
+    parser.add_argument("--good", required=True, metavar="VERSION", help="the older release")
+    parser.add_argument("--bad", required=True, metavar="VERSION", help="the newer release")
+    parser.add_argument("--pipeline", default=None, help="pipeline of envs/ (default: the only one with PACKAGE)")
+    parser.add_argument("--variant", default=None, help="its variant (default: the first with PACKAGE)")
+    parser.add_argument("--case", dest="cases", nargs="+", default=[], metavar="ID",
+                        help="the cases to watch (default: those whose outcome differs at --good and --bad)")
+    parser.add_argument("--pre", action="store_true", help="include pre-releases")
+    parser.add_argument("--yanked", action="store_true", help="include yanked releases")
+    parser.add_argument("--max-skips", type=int, default=3,
+                        help="releases that cannot be installed before giving up (default: 3)")
+    parser.add_argument("--with", dest="companions", nargs="+", default=None, metavar="PIN",
+                        help="companion pins for every probed release (default: those of --good in envs/)")
+    parser.add_argument("--index", default=None, help="PyPI JSON API (default: https://pypi.org/pypi)")
+    add_sweep_arguments(parser)
+    return parser
+
+
+def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[str, ...]]]:
+    """The matrix pair whose PACKAGE axis is bisected (every other axis stays as in it: the
+    last pair of the matrix at --good, so the newest of the others), and the companion
+    pins the matrix gives each version of PACKAGE."""
+    fits = [p for p in load_matrix(MATRIX)
+            if any(a.package == args.package for a in p.axes)
+            and args.pipeline in (None, p.pipeline) and args.variant in (None, p.variant)]
+    if not fits:
+        where = f" in pipeline {args.pipeline}" if args.pipeline else ""
+        raise ConfigError(f"no pair of {MATRIX} has {args.package!r} as an axis{where}",
+                          hint="name a package of the matrix (nox -l lists the pairs)")
+    companions = {a.version: a.companions for p in fits for a in p.axes if a.package == args.package}
+    at_good = [p for p in fits if any(a.package == args.package and a.version == args.good for a in p.axes)]
+    return (at_good or fits)[-1], companions  # the other axes at their newest values
+
+
+def _with_version(template: Pair, package: str, version: str, companions: tuple[str, ...]) -> Pair:
+    def moved(axis):
+        return axis if axis.package != package else dataclasses.replace(
+            axis, version=version, companions=tuple(companions))
+
+    return dataclasses.replace(
+        template,
+        converter_axes=tuple(moved(a) for a in template.converter_axes),
+        runtime_axes=tuple(moved(a) for a in template.runtime_axes),
+    )
+
+
+def _outcomes(session: nox.Session, store: Path, label: str, cases: list[str]) -> dict[str, str]:
+    """The newest stored outcome of each case in the environment built for ``label``."""
+    output = session.run("tracker", "results", "--store", str(store), "--format", "json",
+                         *(["--case", *cases] if cases else []), silent=True, log=False)
+    newest: dict[str, dict] = {}
+    for row in json.loads(output):
+        if row["label"] == label and row["created_at"] >= newest.get(row["case_id"], {}).get("created_at", ""):
+            newest[row["case_id"]] = row
+    return {case: row["outcome"] for case, row in newest.items()}
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def bisect(session: nox.Session) -> None:
+    """Find the first release of a package whose outcome differs from a good release's."""
+    from tracker.bisect import BAD, DEFAULT_INDEX, SKIP, Bisection, candidates, judge, max_probes, released_versions
+    from tracker.errors import TrackerError
+
+    args = _bisect_parser().parse_args(session.posargs)
+    session.install("-e", str(ROOT), env=INSTALLER_ENV)  # `tracker results` reads the store
+    store = args.store or Path(os.environ.get("TRACKER_STORE") or ROOT / ".tracker" / "store.duckdb")
+    args.store = store.resolve()
+    if args.cases:
+        args.models = args.cases
+    try:
+        template, matrix_companions = _bisect_template(args)
+        versions = candidates(released_versions(args.package, args.index or DEFAULT_INDEX),
+                              args.good, args.bad, pre=args.pre, yanked=args.yanked)
+    except TrackerError as error:
+        session.error(str(error))
+    good_companions = matrix_companions.get(args.good, ())
+    session.log(f"{len(versions)} releases after {args.good} up to {args.bad}: {', '.join(versions)}; "
+                f"at most {max_probes(len(versions))} to try")
+    built: list[str] = []
+
+    def outcomes_at(version: str) -> dict[str, str]:
+        """Stored outcomes at ``version``; its environment is built and swept if needed."""
+        companions = (tuple(args.companions) if args.companions is not None
+                      else matrix_companions.get(version, good_companions))
+        pair = _with_version(template, args.package, version, companions)
+        known = _outcomes(session, args.store, pair.id, args.cases) if args.store.is_file() else {}
+        if not known or set(args.cases) - set(known):
+            built.append(version)
+            session.log(f"building and sweeping {pair.id}" + (f" (with {', '.join(companions)})" if companions else ""))
+            argv = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"),
+                    "-s", f"sweep({pair.id})", "--", *forwarded(args)]
+            env = {**os.environ, **INSTALLER_ENV, PAIRS_OVERRIDE: json.dumps([json.loads(pair.to_json())])}
+            if subprocess.run(argv, env=env, check=False).returncode != 0:
+                session.error(f"the sweep of {pair.id} failed (its output is above)")
+            known = _outcomes(session, args.store, pair.id, args.cases)
+        return known
+
+    at_good, at_bad = outcomes_at(args.good), outcomes_at(args.bad)
+    for end, found in ((args.good, at_good), (args.bad, at_bad)):
+        if judge(found, found) == SKIP:
+            session.error(f"{args.package} {end} cannot be installed or imported: see its env_error "
+                          f"(tracker results --store {args.store})")
+    watched = args.cases or sorted(c for c in at_good if at_bad.get(c, at_good[c]) != at_good[c])
+    if not watched:
+        session.error(f"no case has another outcome at {args.package} {args.bad} than at {args.good}: "
+                      "nothing to bisect")
+    at_good = {c: at_good[c] for c in watched}
+    session.log(f"watching {len(watched)} cases: "
+                + ", ".join(f"{c} ({at_good[c]} -> {at_bad.get(c)})" for c in watched))
+    bisection = Bisection(args.good, versions, max_skips=args.max_skips)
+    try:
+        while (version := bisection.next_probe()) is not None:
+            verdict = judge(at_good, {c: o for c, o in outcomes_at(version).items() if c in at_good})
+            note = {SKIP: "cannot be installed or imported: skipped",
+                    BAD: f"an outcome differs from {args.good}'s"}.get(verdict, f"as at {args.good}")
+            session.log(f"{args.package} {version}: {verdict} ({note})")
+            bisection.record(version, verdict)
+    except TrackerError as error:
+        session.error(str(error))
+    after = outcomes_at(bisection.first_bad)
+    lines = [f"first bad release: {args.package} {bisection.first_bad} (last good: {bisection.last_good})"]
+    if bisection.unresolved:
+        lines.append(f"   could not be tried, so the change may be in: {', '.join(bisection.unresolved)}")
+    lines += [f"   {c}: {at_good[c]} at {bisection.last_good} -> {after.get(c)} at {bisection.first_bad}"
+              for c in watched if after.get(c) != at_good[c]]
+    lines.append(f"   {len(bisection.probed)} releases probed, {len(built)} environments swept "
+                 f"(the rest were in the store)")
+    print("\n".join(lines), flush=True)
 
 
 # ---------------------------------------------------------------------------------------

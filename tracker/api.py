@@ -130,6 +130,17 @@ class Framework(Component):
         """Bytes held by the model's parameters (for size comparisons); ``None`` if unknown."""
         return None
 
+    def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
+        """Python for ``tracker repro``'s stand-alone script: build ``model`` and compute
+        ``expected``, the list of reference output arrays.
+
+        The script has already executed the case's source (its builder ``builder``, a bare
+        name, and the imports it needs), ``import numpy as np``, and set ``inputs``: a
+        dict of input name to array, in the order the model takes them. Return plain
+        statements, no indentation. Not implemented: the plugin writes no repros.
+        """
+        raise NotImplementedError(f"framework {self.name!r} cannot write repro scripts")
+
     # -- what a plugin writes -----------------------------------------------------------
     @abc.abstractmethod
     def build_impl(self, case: ModelCase) -> Any:
@@ -184,6 +195,12 @@ class Converter(Component):
         """The sub-kind of a conversion failure (``"unsupported"``), or ``None``."""
         return _generic_unsupported(exc)
 
+    def repro_code(self, options: Mapping[str, Any]) -> str:
+        """Python for ``tracker repro``: convert ``model`` (given ``inputs``, as in
+        :meth:`Framework.repro_code`) with ``options`` and set ``artifact`` to the path
+        of the file written. Not implemented: the plugin writes no repros."""
+        raise NotImplementedError(f"converter {self.name!r} cannot write repro scripts")
+
     @abc.abstractmethod
     def convert_impl(self, request: ConversionRequest) -> Path:
         """See the public method of the same name without ``_impl``."""
@@ -220,6 +237,12 @@ class Runtime(Component):
         ``not_runnable``, never as a pass.
         """
         return None
+
+    def repro_code(self, options: Mapping[str, Any]) -> str:
+        """Python for ``tracker repro``: load ``artifact`` with ``options``, run it on
+        ``inputs`` and set ``outputs`` to the list of output arrays. Not implemented: the
+        plugin writes no repros."""
+        raise NotImplementedError(f"runtime {self.name!r} cannot write repro scripts")
 
     def load(self, artifact: Path, options: Mapping[str, Any]) -> Any:
         """Load the artifact; an exception here is ``runtime_load_error``."""

@@ -111,46 +111,63 @@ def hash_json(data: Any) -> str:
 # Builder source, read without importing
 
 
-@functools.lru_cache(maxsize=None)
-def _module_definitions(path: str) -> tuple[str, dict[str, ast.AST]]:
+@functools.cache
+def _module_definitions(path: str) -> tuple[str, dict[str, ast.AST], list[ast.AST]]:
+    """The module's text, its top-level definitions by name, and its import statements."""
     text = Path(path).read_text(encoding="utf-8")
     tree = ast.parse(text, filename=path)
     definitions: dict[str, ast.AST] = {}
+    imports: list[ast.AST] = []
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, ast.Import) or (
+            isinstance(node, ast.ImportFrom) and node.module != "__future__"
+        ):
+            imports.append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             definitions[node.name] = node
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 if isinstance(target, ast.Name):
                     definitions[target.id] = node
-    return text, definitions
+    return text, definitions, imports
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """The names an import statement binds (``import a.b`` binds ``a``)."""
+    return {alias.asname or alias.name.split(".")[0] for alias in node.names}  # type: ignore[attr-defined]
 
 
 def builder_source(module: str, name: str) -> str:
-    """Source of ``module.name`` and of the module-level names it uses, transitively."""
+    """Source of ``module.name`` and of the module-level names it uses, transitively,
+    after the module's import statements that bind a name they use: a self-contained
+    definition (``tracker repro`` writes it into stand-alone scripts)."""
     try:
         spec = importlib.util.find_spec(module)
     except (ImportError, ValueError) as exc:
         raise InternalError(f"cannot find builder module {module!r}: {exc}") from exc
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         raise InternalError(f"builder module {module!r} has no Python source file")
-    text, definitions = _module_definitions(spec.origin)
+    text, definitions, imports = _module_definitions(spec.origin)
     if name not in definitions:
         raise InternalError(f"{module} has no top-level definition named {name!r}")
     seen: list[str] = []
+    used: set[str] = set()
     pending = [name]
     while pending:
         current = pending.pop()
         if current in seen:
             continue
         seen.append(current)
-        node = definitions[current]
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name) and child.id in definitions and child.id not in seen:
-                pending.append(child.id)
+        for child in ast.walk(definitions[current]):
+            if isinstance(child, ast.Name):
+                used.add(child.id)
+                if child.id in definitions and child.id not in seen:
+                    pending.append(child.id)
+    header = [ast.get_source_segment(text, node) or "" for node in imports if _bound_names(node) & used]
     parts = [ast.get_source_segment(text, definitions[n]) or "" for n in sorted(seen)]
-    return "\n\n".join(parts)
+    sections = (["\n".join(header)] if header else []) + parts
+    return "\n\n\n".join(sections)
 
 
 # ---------------------------------------------------------------------------------------

@@ -93,13 +93,7 @@ def _make_one(spec: InputSpec, rng: Any) -> np.ndarray:
         low = 0 if spec.low is None else int(spec.low)
         array = rng.integers(low, int(spec.high), shape)
     elif kind == "mask":
-        array = np.ones(shape, dtype=np.int64)
-        length = shape[-1]
-        rows = array.reshape(-1, length)
-        for row in rows:
-            padding = int(rng.integers(0, length // 2 + 1))
-            if padding:
-                row[length - padding :] = 0
+        array = _mask(shape, rng)
     elif kind == "int":
         low = -10 if spec.low is None else int(spec.low)
         high = 10 if spec.high is None else int(spec.high)
@@ -107,9 +101,7 @@ def _make_one(spec: InputSpec, rng: Any) -> np.ndarray:
     elif kind == "bool":
         array = rng.random(shape) < 0.5
     elif kind == "audio":
-        # log-mel-like: smooth in time, roughly in [-1, 1]
-        noise = rng.standard_normal(shape)
-        array = np.tanh(0.5 * (noise + np.roll(noise, 1, axis=-1)))
+        array = _audio(shape, rng)
     else:  # constant
         array = np.full(shape, 0.0 if spec.low is None else spec.low)
     return np.ascontiguousarray(array.astype(spec.dtype))
@@ -131,3 +123,24 @@ def _image(shape: tuple[int, ...], layout: str, rng: Any) -> np.ndarray:
     mean = np.resize(np.array(_IMAGE_MEAN), channels).reshape(stat_shape)
     std = np.resize(np.array(_IMAGE_STD), channels).reshape(stat_shape)
     return (pixels - mean) / std
+
+
+def _mask(shape: tuple[int, ...], rng: Any) -> np.ndarray:
+    """1s, then 0s of padding at the end of each row (at most half the row)."""
+    import numpy as np
+
+    array = np.ones(shape, dtype=np.int64)
+    length = shape[-1]
+    for row in array.reshape(-1, length):
+        padding = int(rng.integers(0, length // 2 + 1))
+        if padding:
+            row[length - padding :] = 0
+    return array
+
+
+def _audio(shape: tuple[int, ...], rng: Any) -> np.ndarray:
+    """Log-mel-like features: smooth in time, roughly in [-1, 1]."""
+    import numpy as np
+
+    noise = rng.standard_normal(shape)
+    return np.tanh(0.5 * (noise + np.roll(noise, 1, axis=-1)))

@@ -16,7 +16,12 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]+\b")
 # native frames in messages: "/src/onnxruntime/core/graph/model.cc:179 ns::Model::Model(args) "
 _NATIVE_LOCATION = re.compile(r"(?:[\w./-]+)?\.(?:cc|cpp|cxx|c|h|hpp):\d+\s*")
 _NATIVE_FUNCTION = re.compile(r"(?:[\w<>]+::)+~?[\w<>]+\((?:[^()]|\([^()]*\))*\)(?:\s*const)?\s*")
-_PATH = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[\"'(=]))(?:[A-Za-z]:)?(?:/[^\s\"':,()]+)+/?")
+# absolute paths, and relative ones of three components or more (".tracker/cache/x/model.onnx",
+# not "int/float")
+_PATH = re.compile(
+    r"(?:(?<=\s)|(?<=^)|(?<=[\"'(=]))"
+    r"(?:(?:[A-Za-z]:)?(?:/[^\s\"':,()]+)+/?|[\w.~-]+(?:/[^\s\"':,()]+){2,}/?)"
+)
 _UUIDISH = re.compile(r"\b[0-9a-f]{8,}\b")
 _NUMBER = re.compile(r"(?<!\w)[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _SPACES = re.compile(r"\s+")

@@ -1,4 +1,4 @@
-from tracker.signatures import exception_signature, safe_text, signature
+from tracker.signatures import exception_signature, mask, safe_text, signature
 
 
 def test_numbers_addresses_and_paths_are_masked_identifiers_are_kept():
@@ -55,3 +55,10 @@ def test_native_source_locations_and_signatures_are_dropped():
         "Fail: [ONNXRuntimeError] : <n> : FAIL : Load model from <path> failed:"
         "Unsupported model IR version: <n>, max supported IR version: <n>"
     )
+
+
+def test_relative_cache_paths_are_masked_so_one_bug_has_one_signature():
+    first = mask("Load model from .tracker/cache/artifacts/3e/ab12/model.onnx failed:Unsupported IR")
+    second = mask("Load model from .tracker/cache/artifacts/7f/cd34/model.onnx failed:Unsupported IR")
+    assert first == second == "Load model from <path> failed:Unsupported IR"
+    assert mask("cannot cast int/float") == "cannot cast int/float"

@@ -24,7 +24,7 @@ _QUERY = """
         SELECT case_id, arg_max(case_hash, first_seen) AS case_hash, any_value(kind) AS kind
         FROM cases GROUP BY case_id
     )
-    SELECT r.case_id, l.kind, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
+    SELECT r.case_id, l.kind, r.result_id, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
            r.outcome, r.subkind, r.signature, r.created_at
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash

@@ -57,6 +57,7 @@ def main(args: argparse.Namespace) -> int:
         memory_limit_mb=args.memory_limit or default_memory_limit_mb(args.jobs),
         recompute=args.recompute,
         argv=sys.argv,
+        shard=args.shard,
     )
     sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
     if args.env_error_file is not None:

@@ -8,7 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError
+from tracker.shards import Shard
 
 
 def memory_size(text: str) -> float:
@@ -32,6 +38,20 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} must be positive")
     return value
+
+
+class ShardAction(argparse.Action):
+    """``--shard I/N``, checked as it is parsed; a bad value exits with the code of an
+    option error (:class:`ConfigError`), here and in ``nox -s sweep --``."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: str | Sequence[Any] | None, option_string: str | None = None) -> None:
+        try:
+            shard = Shard.parse(str(values))
+        except ConfigError as error:
+            parser.print_usage(sys.stderr)
+            parser.exit(ConfigError.exit_code, f"{parser.prog}: error: {error}\n")
+        setattr(namespace, self.dest, shard)
 
 
 def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +80,11 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
         "--store", type=Path, default=None,
         help="the DuckDB store file (default: $TRACKER_STORE or .tracker/store.duckdb)",
     )
+    parser.add_argument(
+        "--shard", action=ShardAction, default=None, metavar="I/N",
+        help="run only shard I of N: the cases whose id hashes to I (see tracker/shards.py); "
+        "run the other shards elsewhere and `tracker merge` their stores",
+    )
 
 
 def forwarded(args: argparse.Namespace) -> list[str]:
@@ -74,4 +99,6 @@ def forwarded(args: argparse.Namespace) -> list[str]:
         out.append("--recompute")
     if args.store is not None:
         out += ["--store", str(args.store.resolve())]
+    if args.shard is not None:
+        out += ["--shard", str(args.shard)]
     return out

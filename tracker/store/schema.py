@@ -54,7 +54,7 @@ TABLES = {
             case_count     INTEGER NOT NULL,
             computed       INTEGER,          -- results computed by this run
             reused         INTEGER,          -- results already in the store, not recomputed
-            status         VARCHAR NOT NULL, -- running | finished | interrupted | failed
+            status         VARCHAR NOT NULL, -- running | finished | interrupted | failed | killed
             argv           VARCHAR,
             tracker_version VARCHAR NOT NULL,
             host           VARCHAR,

@@ -148,11 +148,27 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
-    def _ensure_schema(self) -> None:
+    def schema_version(self) -> int | None:
+        """The store's schema version; ``None`` for an empty DuckDB file. Refuses a DuckDB
+        file that is not a store, and a store from a newer tracker."""
         tables = {row[0] for row in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "meta" not in tables:
             if tables:
                 raise StoreError(f"{self.path} is a DuckDB file but not a tracker store")
+            return None
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}, newer than this tracker "
+                f"understands ({SCHEMA_VERSION})",
+                hint="upgrade converter-tracker, or use another store path",
+            )
+        return version
+
+    def _ensure_schema(self) -> None:
+        version = self.schema_version()
+        if version is None:
             if self.read_only:
                 raise StoreError(f"{self.path} is an empty store")
             with self.transaction():
@@ -163,14 +179,6 @@ class Store:
                     [str(SCHEMA_VERSION), f"converter-tracker {__version__}"],
                 )
             return
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {version}, newer than this tracker "
-                f"understands ({SCHEMA_VERSION})",
-                hint="upgrade converter-tracker, or use another store path",
-            )
         if version < SCHEMA_VERSION:
             if self.read_only:
                 raise StoreError(
@@ -218,10 +226,11 @@ class Store:
                     _now(),
                 ],
             )
-            self.con.executemany(
-                "INSERT INTO env_packages VALUES (?, ?, ?)",
-                [[env.env_id, name, version] for name, version in env.packages.items()],
-            )
+            if buildable:  # an unbuildable one has only what was asked: environments.requested
+                self.con.executemany(
+                    "INSERT INTO env_packages VALUES (?, ?, ?)",
+                    [[env.env_id, name, version] for name, version in env.packages.items()],
+                )
 
     def record_cases(self, cases: Sequence[ModelCase]) -> None:
         known = {
@@ -264,6 +273,9 @@ class Store:
     ) -> str:
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         with self.transaction():
+            # A writer holds the store alone: a run still 'running' was killed (SIGKILL,
+            # power loss). Its finished cases are stored; its counts are unknown.
+            self.con.execute("UPDATE runs SET status = 'killed' WHERE status = 'running'")
             self.con.execute(
                 """INSERT INTO runs (run_id, env_id, label, pipeline, variant, model_set,
                        manifest_hash, case_count, status, argv, tracker_version, host,

@@ -23,6 +23,7 @@ from tracker.errors import ConfigError, SelectionError
 from tracker.matrix import Pair
 from tracker.outcomes import Outcome
 from tracker.registry import Registry
+from tracker.shards import Shard
 from tracker.signatures import safe_text, signature
 from tracker.store import ConversionRecord, ResultRecord, Store, VerdictRecord
 from tracker.worker.cache import Cache, conversion_key, reference_key
@@ -45,6 +46,7 @@ class SweepOptions:
     memory_limit_mb: float = 8192.0
     recompute: bool = False
     argv: Sequence[str] = ()
+    shard: Shard | None = None  # only the selected cases of this shard (tracker.shards)
 
 
 @dataclasses.dataclass
@@ -167,6 +169,8 @@ class Sweep:
                 f"no {self.pair.framework} case in the selection "
                 f"(set {self.options.model_set!r}, patterns {list(self.options.patterns)})"
             )
+        if self.options.shard is not None:  # may leave none of a small selection: not an error
+            cases = [c for c in cases if self.options.shard.holds(c.id)]
         return cases
 
     def _prepare(

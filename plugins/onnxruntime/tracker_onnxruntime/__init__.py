@@ -44,6 +44,20 @@ class OnnxRuntime(Runtime):
         providers = list(options.get("providers", ["CPUExecutionProvider"]))
         return ort.InferenceSession(str(artifact), sess_options=session_options, providers=providers)
 
+    def repro_code(self, options: Mapping[str, Any]) -> str:
+        level = _LEVELS[options.get("graph_optimization_level", "all")]
+        providers = list(options.get("providers", ["CPUExecutionProvider"]))
+        return f"""import onnxruntime as ort
+
+session_options = ort.SessionOptions()
+session_options.graph_optimization_level = ort.GraphOptimizationLevel.{level}
+session = ort.InferenceSession(artifact, sess_options=session_options, providers={providers!r})
+declared = [i.name for i in session.get_inputs()]
+feeds = ({{name: inputs[name] for name in declared}} if all(name in inputs for name in declared)
+         else dict(zip(declared, inputs.values())))
+outputs = session.run(None, feeds)
+"""
+
     def run_impl(self, session: Any, inputs: dict[str, Any]) -> list[Any]:
         declared = [i.name for i in session.get_inputs()]
         if all(name in inputs for name in declared):

@@ -3,9 +3,10 @@ reference outputs. torch is imported only inside the methods."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.api import Framework, load_object
@@ -75,6 +76,24 @@ class PyTorch(Framework):
 
     def parameter_bytes(self, model: Any) -> int | None:
         return sum(p.numel() * p.element_size() for p in model.parameters())
+
+    def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
+        helpers = "\n\n".join(inspect.getsource(f) for f in (flatten, to_numpy))
+        return f"""import random
+
+import torch
+
+{helpers}
+
+torch.manual_seed({seed})
+random.seed({seed})
+np.random.seed({seed % 2**32})
+with torch.random.fork_rng():
+    torch.manual_seed({seed})
+    model = {builder}(**{dict(params)!r}).eval()
+with torch.no_grad():
+    expected = [to_numpy(t) for t in flatten(model(*[torch.from_numpy(a.copy()) for a in inputs.values()]))]
+"""
 
 
 @hookimpl

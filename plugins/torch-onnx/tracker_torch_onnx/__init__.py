@@ -53,6 +53,18 @@ class TorchOnnx(Converter):
         torch.onnx.export(request.model, args, str(path), **kwargs)
         return path
 
+    def repro_code(self, options: Any) -> str:
+        options = dict(options)
+        kwargs = {"dynamo": bool(options.pop("dynamo", True))}
+        if options.get("opset") is not None:
+            kwargs["opset_version"] = int(options.pop("opset"))
+        kwargs.update(options)
+        arguments = "".join(f", {key}={value!r}" for key, value in kwargs.items())
+        return f"""artifact = "model.onnx"
+torch.onnx.export(model, tuple(torch.from_numpy(a.copy()) for a in inputs.values()), artifact,
+                  input_names=list(inputs){arguments})
+"""
+
     def classify_error(self, exc: BaseException) -> str | None:
         for link in exception_chain(exc):
             text = str(link).lower()

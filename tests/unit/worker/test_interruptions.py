@@ -47,6 +47,8 @@ def test_sigkill_in_the_middle_then_rerun_loses_and_duplicates_nothing(store):
     assert f"{len(kept)} already stored" in again.stdout
     rows = stored(store, "SELECT case_id, count(*) AS n FROM results GROUP BY case_id")
     assert {r["case_id"]: r["n"] for r in rows} == {f"fake-slow-{i}": 1 for i in range(1, 7)}
+    statuses = [r["status"] for r in stored(store, "SELECT status FROM runs ORDER BY started_at")]
+    assert statuses == ["killed", "finished"]
 
 
 def test_sigint_stops_cleanly_keeps_what_finished_and_says_how_far_it_got(store):

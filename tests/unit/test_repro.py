@@ -1,0 +1,86 @@
+"""Repro scripts: the inputs they regenerate are the sweep's to the bit, and a script
+assembled from plugin code runs stand-alone and shows the failure."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+from tracker.inputs import InputSpec, make_inputs
+from tracker.repro import Failure, input_code, script
+
+EVERY_KIND = [
+    InputSpec("n", (2, 3), kind="normal", high=3.0),
+    InputSpec("u", (4,), kind="uniform", low=-1.5, high=2.0),
+    InputSpec("img", (1, 3, 5, 6), kind="image"),
+    InputSpec("img_nhwc", (1, 5, 6, 3), kind="image", layout="NHWC"),
+    InputSpec("ids", (2, 7), "int64", kind="tokens", high=100),
+    InputSpec("mask", (3, 8), "int64", kind="mask"),
+    InputSpec("ints", (5,), "int64", kind="int", low=-50, high=50),
+    InputSpec("flags", (2, 2), "bool", kind="bool"),
+    InputSpec("mel", (1, 4, 9), kind="audio"),
+    InputSpec("half", (3,), "float16", kind="constant", low=0.25),
+]
+
+
+def test_the_repro_inputs_are_the_sweeps_inputs_bit_for_bit():
+    for seed, sample in [(0, 0), (7, 1)]:
+        namespace = {"np": np}
+        exec(input_code(EVERY_KIND, seed, sample), namespace)  # noqa: S102 (our own generated code)
+        expected = make_inputs(EVERY_KIND, seed, sample)
+        assert list(namespace["inputs"]) == [spec.name for spec in EVERY_KIND]
+        for spec, want in zip(EVERY_KIND, expected, strict=True):
+            got = namespace["inputs"][spec.name]
+            assert got.dtype == want.dtype and got.shape == want.shape, spec.name
+            assert np.array_equal(got, want), spec.name
+
+
+class _Component:
+    packages = ("numpy",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def repro_code(self, *args) -> str:
+        return self.code
+
+
+def _failure(**overrides) -> Failure:
+    source = "import numpy\n\n\ndef double(scale):\n    return lambda x: numpy.asarray(x) * scale\n"
+    fields = dict(
+        result_id="r1", case_id="double", case_hash="h1", outcome="incorrect",
+        signature='numeric: mismatch """ with quotes', label="fake.pair numpy-2",
+        recipe={"builder": "somewhere:double", "source": source, "params": {"scale": 2},
+                "inputs": [InputSpec("x", (3,), "int64", kind="int", low=0, high=5).to_json()], "seed": 3},
+        packages={"numpy": np.__version__, "unrelated": "1.0"}, requested={"numpy": "*"},
+        python="3.11.7", converter_options={},
+    )
+    return Failure(**{**fields, **overrides})
+
+
+def test_a_script_from_plugin_code_runs_stand_alone_and_shows_the_failure(tmp_path):
+    text = script(
+        _failure(),
+        _Component("model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"),
+        _Component("artifact = 'off by one'\n"),
+        _Component("outputs = [model(a) + 1 for a in inputs.values()]\n"),
+    )
+    assert f'#     "numpy=={np.__version__}",' in text and "unrelated" not in text
+    assert 'requires-python = "==3.11.*"' in text
+    path = tmp_path / "repro.py"
+    path.write_text(text)
+    process = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    assert process.returncode == 1, process.stderr
+    assert "output 0: 3 of 3 elements differ" in process.stdout
+
+
+def test_a_script_whose_outputs_match_says_so(tmp_path):
+    same = _Component("outputs = [model(a) for a in inputs.values()]\n")
+    text = script(_failure(), _Component("model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"),
+                  _Component(""), same)
+    path = tmp_path / "repro.py"
+    path.write_text(text)
+    process = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    assert process.returncode == 0 and "outputs match the reference" in process.stdout

@@ -1,0 +1,82 @@
+"""Every stored outcome of one case, in version order.
+
+Rows are ordered by pipeline, variant, then the versions of the variant's axes
+(:mod:`tracker.analysis.axes`, ``packaging.version`` order). By default only the case's
+newest definition (content hash) is shown, as everywhere else; older definitions are
+counted, and shown on request, newest first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.analysis.axes import Group, version_key
+from tracker.errors import SelectionError
+from tracker.store import Store
+
+_QUERY = """
+    SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
+           e.buildable, r.outcome, r.subkind, r.stage, r.signature,
+           m.value AS max_abs_error, r.run_seconds, r.created_at
+    FROM results r
+    LEFT JOIN cases c ON c.case_id = r.case_id AND c.case_hash = r.case_hash
+    LEFT JOIN environments e ON e.env_id = r.env_id
+    LEFT JOIN metrics m
+           ON m.result_id = r.result_id AND m.oracle = 'numeric' AND m.name = 'max_abs_error'
+    WHERE r.case_id = ?
+"""
+
+
+@dataclasses.dataclass
+class CaseHistory:
+    case_id: str
+    rows: list[dict[str, Any]]  # in display order, each with "versions": [(name, version)]
+    hidden: dict[str, int]  # older definitions not shown: case hash -> result count
+
+
+def case_history(
+    store: Store, groups: Sequence[Group], case_id: str, *, all_hashes: bool = False
+) -> CaseHistory:
+    """:raises SelectionError: the store holds no result of ``case_id``."""
+    rows = store.query(_QUERY, [case_id])
+    if not rows:
+        raise _unknown_case(store, case_id)
+    newest = max(rows, key=_defined)["case_hash"]
+    by_name = {(g.pipeline, g.variant): g for g in groups}
+    for row in rows:  # an environment missing from its table has no known versions
+        group = by_name.get((row["pipeline"], row["variant"]))
+        env = group.envs.get(row["env_id"]) if group else None
+        versions = env.versions if env else {}
+        row["versions"] = [(name, versions.get(name)) for name in (group.axes if group else ())]
+    hidden: dict[str, int] = {}
+    if not all_hashes:
+        for row in rows:
+            if row["case_hash"] != newest:
+                hidden[row["case_hash"]] = hidden.get(row["case_hash"], 0) + 1
+        rows = [r for r in rows if r["case_hash"] == newest]
+    rows.sort(key=lambda r: (r["pipeline"], r["variant"], [version_key(v) for _, v in r["versions"]]))
+    rows.sort(key=_defined, reverse=True)  # a stable sort: newest definition first
+    return CaseHistory(case_id, rows, hidden)
+
+
+def _defined(row: dict[str, Any]) -> dt.datetime:
+    return row["defined"] or dt.datetime.min
+
+
+def _unknown_case(store: Store, case_id: str) -> SelectionError:
+    if store.query("SELECT 1 FROM cases WHERE case_id = ?", [case_id]):
+        return SelectionError(
+            f"case {case_id!r} is known but has no stored result yet",
+            hint=f"run a sweep that selects it: nox -s sweep -- --models {case_id}",
+        )
+    stored = [r["case_id"] for r in store.query("SELECT DISTINCT case_id FROM results")]
+    close = difflib.get_close_matches(case_id, stored, n=5)
+    return SelectionError(
+        f"the store holds no result of case {case_id!r}",
+        hint=(f"did you mean {', '.join(close)}? " if close else "")
+        + ("`tracker results` lists the stored cases" if stored else "run `nox -s sweep` first"),
+    )

@@ -1,0 +1,72 @@
+"""Print every stored outcome of one case across environments, in version order
+(pipeline, variant, then the versions of the packages the matrix varies), with its error
+signature, the numeric oracle's max abs error and the date. Only the case's newest
+definition (content hash) unless --all-hashes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import textwrap
+
+from tracker.analysis import load_groups
+from tracker.analysis.axes import describe_versions
+from tracker.analysis.history import CaseHistory, case_history
+from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.store import Store
+
+HELP = "print every stored outcome of one case, in version order"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_store_option(parser)
+    parser.add_argument("case_id", metavar="CASE", help="a case id (see `tracker results`)")
+    parser.add_argument(
+        "--all-hashes",
+        action="store_true",
+        help="also the results of the case's older definitions (content hashes)",
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+
+
+def main(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args), read_only=True) as store:
+        history = case_history(store, load_groups(store), args.case_id, all_hashes=args.all_hashes)
+    if args.format == "json":
+        rows = [{**row, "versions": dict(row["versions"])} for row in history.rows]
+        print(json.dumps(rows, indent=2, default=str))
+        return 0
+    print(render_history(history, show_hash=args.all_hashes))
+    return 0
+
+
+def render_history(history: CaseHistory, show_hash: bool) -> str:
+    headers = ["pipeline", "versions", "outcome", "max abs error", "date", "signature"]
+    if show_hash:
+        headers.insert(0, "hash")
+    rows = []
+    for row in history.rows:
+        outcome = row["outcome"] + (f"/{row['subkind']}" if row["subkind"] else "")
+        if row["buildable"] is False:
+            outcome += " (not built)"
+        error = row["max_abs_error"]
+        line = [
+            f"{row['pipeline']}.{row['variant']}",
+            describe_versions(row["versions"]) or "-",
+            outcome,
+            "" if error is None else f"{error:.3g}",
+            f"{row['created_at']:%Y-%m-%d %H:%M}",
+            textwrap.shorten(row["signature"] or "", 100, placeholder="..."),
+        ]
+        rows.append([row["case_hash"], *line] if show_hash else line)
+    hashes = dict.fromkeys(row["case_hash"] for row in history.rows)
+    plural = "s" if len(hashes) > 1 else ""
+    out = [f"{history.case_id}: {len(rows)} results, definition{plural} {', '.join(hashes)}\n"]
+    out.append(render_table(headers, rows))
+    if history.hidden:
+        count = sum(history.hidden.values())
+        out.append(
+            f"\n{len(history.hidden)} older definition(s) of this case have {count} more "
+            "result(s), not compared with these: --all-hashes shows them"
+        )
+    return "\n".join(out)

@@ -1,0 +1,93 @@
+"""Write a stand-alone Python script that reproduces one stored failure: the model's
+definition, the inputs, the conversion call, the runtime call and the comparison, with
+the failing environment's exact versions in an inline script-metadata header (run it
+with `uv run repro.py`, or pip-install the versions it lists and run it with python).
+
+Name the result by its id (`tracker results --format json` and `tracker history --format
+json` show ids), or by case id and `--env TEXT`, a part of the environment's label.
+The plugins that ran the case must be installed where this runs (they are light: torch
+is not needed to write the script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tracker.cli.common import add_store_option, store_path
+from tracker.errors import PluginError, SelectionError
+from tracker.registry import Registry
+from tracker.repro import Failure, script
+from tracker.store import Store
+
+HELP = "write a stand-alone script that reproduces one stored failure"
+
+_QUERY = """
+    SELECT r.result_id, r.case_id, r.case_hash, r.outcome, r.signature, r.framework,
+           r.converter, r.runtime, e.label, e.packages, e.requested, e.python, e.buildable,
+           c.recipe, v.options AS converter_options
+    FROM results r
+    JOIN environments e ON e.env_id = r.env_id
+    JOIN cases c ON c.case_id = r.case_id AND c.case_hash = r.case_hash
+    LEFT JOIN conversions v ON v.conversion_key = r.conversion_key
+    WHERE {where}
+    ORDER BY r.created_at DESC
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_store_option(parser)
+    parser.add_argument("result", metavar="RESULT", help="a result id (or its first characters), or a case id with --env")
+    parser.add_argument("--env", default=None, metavar="TEXT",
+                        help="with a case id: the environment whose label contains TEXT")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help="the script's path (default: repro-CASE.py; '-' prints it)")
+
+
+def find_result(store: Store, result: str, env: str | None) -> dict:
+    if env is None:
+        rows = store.query(_QUERY.format(where="r.result_id LIKE ? || '%'"), [result])
+        what = f"result {result!r}"
+    else:
+        rows = store.query(_QUERY.format(where="r.case_id = ? AND e.label LIKE '%' || ? || '%'"), [result, env])
+        what = f"case {result!r} in an environment labelled like {env!r}"
+    if not rows:
+        raise SelectionError(f"no stored {what}",
+                             hint="`tracker results --format json` lists the result ids and labels")
+    labels = sorted({r["label"] for r in rows})
+    if len({r["result_id"] for r in rows}) > 1 and (env is None or len(labels) > 1):
+        raise SelectionError(f"{what} matches {len(rows)} results ({'; '.join(labels[:5])})",
+                             hint="give more of the result id, or a --env text that names one environment")
+    return rows[0]
+
+
+def main(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args), read_only=True) as store:
+        row = find_result(store, args.result, args.env)
+    if not row["buildable"]:
+        raise SelectionError(f"{row['label']} could not be built (env_error): there is nothing to reproduce "
+                             "in Python; its installer's message is in `tracker results`")
+    registry = Registry.load()
+    try:
+        components = [registry.get(kind, row[kind]) for kind in ("framework", "converter", "runtime")]
+        text = script(
+            Failure(
+                result_id=row["result_id"], case_id=row["case_id"], case_hash=row["case_hash"],
+                outcome=row["outcome"], signature=row["signature"], label=row["label"],
+                recipe=json.loads(row["recipe"]), packages=json.loads(row["packages"]),
+                requested=json.loads(row["requested"] or "{}"), python=row["python"],
+                converter_options=json.loads(row["converter_options"] or "{}"),
+            ),
+            *components,
+        )
+    except NotImplementedError as error:
+        raise PluginError(str(error), hint="its plugin does not implement repro_code") from error
+    if args.output is not None and str(args.output) == "-":
+        print(text, end="")
+        return 0
+    output = args.output or Path(f"repro-{row['case_id']}.py")
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {output} ({len(text.splitlines())} lines): {row['case_id']} {row['outcome']} in {row['label']}\n"
+          f"run it with: uv run {output}")
+    return 0

@@ -1,0 +1,173 @@
+"""Merge store files into one: the stores of several shards, machines or CI jobs.
+
+Each input is attached read-only to the output store (DuckDB ``ATTACH``) and copied table
+by table in SQL, in one transaction per input. A row is identified as the writers
+identify it, and one row per identity is kept:
+
+- ``results``: (environment, configuration, case id, case hash), as
+  :meth:`Store.record_result` replaces; the newest (``created_at``) wins, and its verdicts
+  and metrics come with it, those of the result it replaces go with that result;
+- ``conversions``: the conversion key, newest wins, as :meth:`Store.record_conversion`;
+- ``runs``: the run id; every run is kept, the one that got further wins (a store
+  merged again after its sweep finished updates the run's status);
+- ``environments``, ``env_packages``, ``cases``: their keys; a row already there stays.
+
+A tie keeps the row already there, so merging the same input again changes nothing. An
+input from a newer tracker is refused; one with an older schema is migrated in a
+temporary copy, never in place. Artifacts and logs stay in each input's cache directory:
+only their records are merged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from tracker.errors import ConfigError, StoreError
+from tracker.store.schema import SCHEMA_VERSION
+from tracker.store.store import Store, _open_error
+
+_SOURCE = "merge_input"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Rule:
+    table: str
+    key: tuple[str, ...]
+    # SQL over the alias {t}: of two rows with one key, the greater wins; None: the row
+    # already in the output stays
+    stamp: str | None = None
+
+
+# every table but meta, in the order a sweep writes them; verdicts and metrics follow results
+RULES = (
+    _Rule("environments", ("env_id",)),
+    _Rule("env_packages", ("env_id", "name")),
+    _Rule("cases", ("case_id", "case_hash")),
+    _Rule("runs", ("run_id",), "coalesce({t}.finished_at, {t}.started_at)"),
+    _Rule("conversions", ("conversion_key",), "{t}.created_at"),
+    _Rule("results", ("env_id", "config_key", "case_id", "case_hash"), "{t}.created_at"),
+)
+FOLLOW_RESULTS = ("verdicts", "metrics")
+
+
+@dataclasses.dataclass
+class MergedInput:
+    path: Path
+    added: dict[str, int] = dataclasses.field(default_factory=dict)  # rows in, per table
+    replaced: dict[str, int] = dataclasses.field(default_factory=dict)  # rows they replaced
+
+    def line(self) -> str:
+        results_first = sorted(self.added.items(), key=lambda item: item[0] != "results")
+        parts = [
+            f"{table} +{n}" + (f" ({self.replaced[table]} replacing older)" if self.replaced[table] else "")
+            for table, n in results_first if n
+        ]
+        return f"{self.path}: " + (", ".join(parts) or "nothing new")
+
+
+def merge_stores(out: Path, inputs: Sequence[Path]) -> list[MergedInput]:
+    """Merge ``inputs`` into ``out`` (created if missing). Every input is checked before
+    anything is written."""
+    with tempfile.TemporaryDirectory(prefix="tracker-merge-") as scratch:
+        sources = _checked_inputs(out, inputs, Path(scratch))
+        with Store.open(out) as store:
+            return [_merge_one(store, original, source) for original, source in sources]
+
+
+def _checked_inputs(out: Path, inputs: Sequence[Path], scratch: Path) -> list[tuple[Path, Path]]:
+    """(input, the file to attach: the input or a migrated copy of it), all checked first."""
+    checked = []
+    for number, path in enumerate(inputs):
+        if not path.is_file():
+            raise StoreError(f"no store at {path}", hint="check the path of each input store")
+        if out.exists() and path.samefile(out):
+            raise ConfigError(f"{path} is both the output and an input",
+                              hint="merge into a new file: tracker merge NEW.duckdb IN [IN ...]")
+        version = _schema_version(path)
+        source = path if version == SCHEMA_VERSION else _migrated_copy(path, scratch / f"{number}.duckdb")
+        checked.append((path, source))
+    return checked
+
+
+def _schema_version(path: Path) -> int:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _open_error(path, exc) from exc
+    try:
+        version = Store(con, path, read_only=True).schema_version()  # refuses a newer one
+    finally:
+        con.close()
+    if version is None:
+        raise StoreError(f"{path} is an empty DuckDB file, not a tracker store")
+    return version
+
+
+def _migrated_copy(path: Path, copy: Path) -> Path:
+    shutil.copyfile(path, copy)
+    wal = path.with_name(path.name + ".wal")
+    if wal.is_file():
+        shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+    Store.connect(copy).close()  # opening for writing migrates
+    return copy
+
+
+def _merge_one(store: Store, original: Path, source: Path) -> MergedInput:
+    import duckdb
+
+    merged = MergedInput(original)
+    try:
+        store.con.execute(f"ATTACH ? AS {_SOURCE} (READ_ONLY)", [str(source)])
+    except duckdb.Error as exc:
+        raise _open_error(original, exc) from exc
+    try:
+        with store.transaction():
+            for rule in RULES:
+                merged.added[rule.table], merged.replaced[rule.table] = _merge_table(store, rule)
+    finally:
+        store.con.execute(f"DETACH {_SOURCE}")
+    return merged
+
+
+def _merge_table(store: Store, rule: _Rule) -> tuple[int, int]:
+    """Copy the input's winning rows of one table; (rows added, rows they replaced)."""
+    con = store.con
+
+    def same_key(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{column} = {b}.{column}" for column in rule.key)
+
+    beaten = "" if rule.stamp is None else (
+        f" AND {rule.stamp.format(t='o')} >= {rule.stamp.format(t='s')}"
+    )
+    newest_first = rule.stamp.format(t="s") + " DESC" if rule.stamp else "1"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE incoming AS
+            SELECT s.* FROM {_SOURCE}.{rule.table} s
+            WHERE NOT EXISTS (SELECT 1 FROM main.{rule.table} o WHERE {same_key('o', 's')}{beaten})
+            QUALIFY row_number() OVER (PARTITION BY {', '.join('s.' + c for c in rule.key)}
+                                       ORDER BY {newest_first}) = 1"""
+    )
+    if rule.table == "results":
+        for table in FOLLOW_RESULTS:  # the verdicts and metrics of the results replaced
+            con.execute(
+                f"""DELETE FROM main.{table} WHERE result_id IN (
+                        SELECT o.result_id FROM main.results o JOIN incoming s ON {same_key('o', 's')})"""
+            )
+    (replaced,) = con.execute(
+        f"DELETE FROM main.{rule.table} o USING incoming s WHERE {same_key('o', 's')}"
+    ).fetchone()
+    (added,) = con.execute(f"INSERT INTO main.{rule.table} BY NAME SELECT * FROM incoming").fetchone()
+    if rule.table == "results":
+        for table in FOLLOW_RESULTS:
+            con.execute(
+                f"""INSERT INTO main.{table} BY NAME SELECT x.* FROM {_SOURCE}.{table} x
+                    WHERE x.result_id IN (SELECT result_id FROM incoming)"""
+            )
+    con.execute("DROP TABLE incoming")
+    return added, replaced

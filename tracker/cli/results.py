@@ -53,9 +53,22 @@ def _version_key(label: str) -> tuple[Any, ...]:
     return tuple(key)
 
 
+def query_rows(store: Store, pipeline: str | None = None) -> list[dict[str, Any]]:
+    """Every result of the newest definition of each case (of one pipeline, if given)."""
+    return store.query(_QUERY, [pipeline, pipeline])
+
+
+def ordered_environments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per environment, by pipeline, variant and versions: the matrix's columns."""
+    envs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        envs.setdefault(row["env_id"], row)
+    return sorted(envs.values(), key=lambda e: (e["pipeline"], e["variant"], _version_key(e["label"] or "")))
+
+
 def load_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     with Store.open(store_path(args), read_only=True) as store:
-        rows = store.query(_QUERY, [args.pipeline, args.pipeline])
+        rows = query_rows(store, args.pipeline)
     if args.cases:
         wanted = set(args.cases)
         rows = [r for r in rows if r["case_id"] in wanted]
@@ -80,13 +93,8 @@ def main(args: argparse.Namespace) -> int:
 
 
 def render_matrix(rows: list[dict[str, Any]]) -> str:
-    envs: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        envs.setdefault(row["env_id"], row)
-    labels = Counter(e["label"] for e in envs.values())
-    ordered = sorted(
-        envs.values(), key=lambda e: (e["pipeline"], e["variant"], _version_key(e["label"] or ""))
-    )
+    ordered = ordered_environments(rows)
+    labels = Counter(e["label"] for e in ordered)
     columns = {e["env_id"]: i + 1 for i, e in enumerate(ordered)}
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     kinds: dict[str, str] = {}
@@ -101,7 +109,7 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
         line = [case_id, kinds[case_id]]
         for env in ordered:
             cell = cells.get((case_id, env["env_id"]))
-            line.append(_code(cell) if cell else ".")
+            line.append(outcome_code(cell) if cell else ".")
         table.append(line)
     totals = ["ok / stored", ""]
     for env in ordered:
@@ -147,7 +155,8 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
-def _code(cell: dict[str, Any]) -> str:
+def outcome_code(cell: dict[str, Any]) -> str:
+    """The short code of a result's outcome in the matrix (UNSUP: an unsupported operator)."""
     if cell["outcome"] == Outcome.CONVERT_ERROR.value and cell["subkind"] == "unsupported":
         return "UNSUP"
     return Outcome(cell["outcome"]).code

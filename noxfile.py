@@ -20,6 +20,7 @@ import dataclasses
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.cli.sweep_args import add_sweep_arguments, forwarded  # noqa: E402  (stdlib only)
 from tracker.errors import ConfigError  # noqa: E402
-from tracker.matrix import Pair, load_matrix  # noqa: E402
+from tracker.matrix import AxisValue, Pair, load_matrix  # noqa: E402
+from packaging.requirements import Requirement  # noqa: E402
+from packaging.utils import canonicalize_name as canonical_name  # noqa: E402
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -241,25 +244,44 @@ def _bisect_parser() -> argparse.ArgumentParser:
 
 
 def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[str, ...]]]:
-    """The matrix pair whose PACKAGE axis is bisected (every other axis stays as in it: the
+    """The matrix pair in which PACKAGE is bisected (every other axis stays as in it: the
     last pair of the matrix at --good, so the newest of the others), and the companion
-    pins the matrix gives each version of PACKAGE."""
-    fits = [p for p in load_matrix(MATRIX)
-            if any(a.package == args.package for a in p.axes)
-            and args.pipeline in (None, p.pipeline) and args.variant in (None, p.variant)]
+    pins the matrix gives each version of PACKAGE.
+
+    PACKAGE is an axis of the matrix, or a package a pipeline pins in ``requires``
+    (onnx, transformers): it then becomes an axis of the probed pairs, so their labels
+    name its version."""
+    package = canonical_name(args.package)
+    pairs = [p for p in load_matrix(MATRIX)
+             if args.pipeline in (None, p.pipeline) and args.variant in (None, p.variant)]
+    fits = [p for p in pairs if any(canonical_name(a.package) == package for a in p.axes)]
     if not fits:
-        where = f" in pipeline {args.pipeline}" if args.pipeline else ""
-        raise ConfigError(f"no pair of {MATRIX} has {args.package!r} as an axis{where}",
-                          hint="name a package of the matrix (nox -l lists the pairs)")
-    companions = {a.version: a.companions for p in fits for a in p.axes if a.package == args.package}
-    at_good = [p for p in fits if any(a.package == args.package and a.version == args.good for a in p.axes)]
-    return (at_good or fits)[-1], companions  # the other axes at their newest values
+        fits = [p for p in pairs if any(canonical_name(Requirement(r).name) == package for r in p.requires)]
+    if not fits:
+        where = "".join(f" in {name} {value}" for name, value in (("pipeline", args.pipeline),
+                                                                   ("variant", args.variant)) if value)
+        raise ConfigError(f"no pair of {MATRIX} has {args.package!r} as an axis or a pin{where}",
+                          hint="name a package of the matrix (nox -l lists the pairs; envs/*.toml the pins)")
+    companions = {a.version: a.companions for p in fits for a in p.axes if canonical_name(a.package) == package}
+    at_good = [p for p in fits if any(canonical_name(a.package) == package and a.version == args.good
+                                      for a in p.axes)]
+    return (at_good or fits)[-1], companions
 
 
 def _with_version(template: Pair, package: str, version: str, companions: tuple[str, ...]) -> Pair:
-    def moved(axis):
-        return axis if axis.package != package else dataclasses.replace(
-            axis, version=version, companions=tuple(companions))
+    """The template at ``version`` of ``package`` (an axis, or a pin made an axis)."""
+    package = canonical_name(package)
+    if not any(canonical_name(a.package) == package for a in template.axes):
+        template = dataclasses.replace(
+            template,
+            requires=tuple(r for r in template.requires if canonical_name(Requirement(r).name) != package),
+            runtime_axes=(*template.runtime_axes, AxisValue(package, version)),
+        )
+
+    def moved(axis: AxisValue) -> AxisValue:
+        if canonical_name(axis.package) != package:
+            return axis
+        return dataclasses.replace(axis, version=version, companions=tuple(companions))
 
     return dataclasses.replace(
         template,
@@ -268,15 +290,34 @@ def _with_version(template: Pair, package: str, version: str, companions: tuple[
     )
 
 
-def _outcomes(session: nox.Session, store: Path, label: str, cases: list[str]) -> dict[str, str]:
-    """The newest stored outcome of each case in the environment built for ``label``."""
+def _outcomes(session: nox.Session, store: Path, cases: list[str], *, label: str | None = None,
+              env_id: str | None = None) -> dict[str, str]:
+    """The newest stored outcome of each case in one environment, named by the label of
+    the pair it was built for or by its id (an environment keeps the label of the first
+    pair that built it: an identical one built for another label is the same)."""
     output = session.run("tracker", "results", "--store", str(store), "--format", "json",
                          *(["--case", *cases] if cases else []), silent=True, log=False)
     newest: dict[str, dict] = {}
     for row in json.loads(output):
-        if row["label"] == label and row["created_at"] >= newest.get(row["case_id"], {}).get("created_at", ""):
+        if (row["label"] == label or row["env_id"] == env_id) and \
+                row["created_at"] >= newest.get(row["case_id"], {}).get("created_at", ""):
             newest[row["case_id"]] = row
     return {case: row["outcome"] for case, row in newest.items()}
+
+
+def _sweep_one(pair: Pair, args: argparse.Namespace) -> str | None:
+    """Run ``nox -s "sweep(<pair>)"`` for a pair outside the matrix, showing its output;
+    return the id of the environment it used, or None when the sweep failed."""
+    argv = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", f"sweep({pair.id})",
+            "--", *forwarded(args)]
+    env = {**os.environ, **INSTALLER_ENV, PAIRS_OVERRIDE: json.dumps([json.loads(pair.to_json())])}
+    env_id = None
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            found = re.match(r"\s+environment ([0-9a-f]{16}):", line)
+            env_id = found[1] if found else env_id
+    return env_id if process.returncode == 0 else None
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
@@ -300,23 +341,21 @@ def bisect(session: nox.Session) -> None:
     good_companions = matrix_companions.get(args.good, ())
     session.log(f"{len(versions)} releases after {args.good} up to {args.bad}: {', '.join(versions)}; "
                 f"at most {max_probes(len(versions))} to try")
-    built: list[str] = []
+    built: set[str] = set()
 
     def outcomes_at(version: str) -> dict[str, str]:
         """Stored outcomes at ``version``; its environment is built and swept if needed."""
         companions = (tuple(args.companions) if args.companions is not None
                       else matrix_companions.get(version, good_companions))
         pair = _with_version(template, args.package, version, companions)
-        known = _outcomes(session, args.store, pair.id, args.cases) if args.store.is_file() else {}
+        known = _outcomes(session, args.store, args.cases, label=pair.id) if args.store.is_file() else {}
         if not known or set(args.cases) - set(known):
-            built.append(version)
+            built.add(version)
             session.log(f"building and sweeping {pair.id}" + (f" (with {', '.join(companions)})" if companions else ""))
-            argv = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"),
-                    "-s", f"sweep({pair.id})", "--", *forwarded(args)]
-            env = {**os.environ, **INSTALLER_ENV, PAIRS_OVERRIDE: json.dumps([json.loads(pair.to_json())])}
-            if subprocess.run(argv, env=env, check=False).returncode != 0:
+            env_id = _sweep_one(pair, args)
+            if env_id is None:
                 session.error(f"the sweep of {pair.id} failed (its output is above)")
-            known = _outcomes(session, args.store, pair.id, args.cases)
+            known = _outcomes(session, args.store, args.cases, label=pair.id, env_id=env_id)
         return known
 
     at_good, at_bad = outcomes_at(args.good), outcomes_at(args.bad)
@@ -324,10 +363,11 @@ def bisect(session: nox.Session) -> None:
         if judge(found, found) == SKIP:
             session.error(f"{args.package} {end} cannot be installed or imported: see its env_error "
                           f"(tracker results --store {args.store})")
-    watched = args.cases or sorted(c for c in at_good if at_bad.get(c, at_good[c]) != at_good[c])
-    if not watched:
-        session.error(f"no case has another outcome at {args.package} {args.bad} than at {args.good}: "
-                      "nothing to bisect")
+    changed = sorted(c for c in at_good if at_bad.get(c, at_good[c]) != at_good[c])
+    if not changed:
+        session.error(f"no {'watched ' if args.cases else ''}case has another outcome at {args.package} "
+                      f"{args.bad} than at {args.good}: nothing to bisect")
+    watched = args.cases or changed
     at_good = {c: at_good[c] for c in watched}
     session.log(f"watching {len(watched)} cases: "
                 + ", ".join(f"{c} ({at_good[c]} -> {at_bad.get(c)})" for c in watched))

@@ -1,4 +1,5 @@
-"""The CI workflow that spreads a sweep over runners: valid for GitHub (actionlint), and
+"""The CI workflow that spreads a sweep over runners: valid for GitHub (GitHub's workflow
+schema; actionlint where it is installed), and
 its job matrix built from what ``nox -l --json -s sweep`` really lists."""
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ def test_the_sweep_workflow_passes_actionlint():
     process = subprocess.run([ACTIONLINT, "-no-color", str(WORKFLOW)], capture_output=True, text=True,
                              timeout=120, cwd=ROOT, check=False)
     assert process.returncode == 0, process.stdout + process.stderr
+
+
+def test_the_sweep_workflow_matches_githubs_workflow_schema(tmp_path):
+    """check-jsonschema carries SchemaStore's schema of GitHub workflows: it runs offline,
+    where actionlint cannot be installed; a broken copy proves the check can fail."""
+    check = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
+    process = subprocess.run([*check, str(WORKFLOW)], capture_output=True, text=True, timeout=120, check=False)
+    assert process.returncode == 0, process.stdout + process.stderr
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on:", "runs_on:", 1))
+    process = subprocess.run([*check, str(broken)], capture_output=True, text=True, timeout=120, check=False)
+    assert process.returncode != 0
 
 
 def _nox_sessions() -> str:

@@ -201,18 +201,30 @@ def sweep(session: nox.Session, pair: Pair) -> None:
         session.notify("results", posargs=summary_args)
 
 
+def install_tools(session: nox.Session, plugins: list[str]) -> None:
+    """Install the core (and ``plugins``) editable into a tool session's environment,
+    once: again only when their project files change (code changes need no reinstall)."""
+    packages = _local_packages(plugins)
+    marker = Path(session.virtualenv.location) / "tracker-tools.json"
+    wanted = json.dumps({str(Path(p) / "pyproject.toml"): (Path(p) / "pyproject.toml").read_text()
+                         for p in packages if p != "-e"}, sort_keys=True)
+    if marker.is_file() and marker.read_text() == wanted:
+        return
+    session.install(*packages, env=INSTALLER_ENV)
+    marker.write_text(wanted)
+
+
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
 def results(session: nox.Session) -> None:
     """Print the case x environment matrix of outcomes from the store."""
-    session.install("-e", str(ROOT))
+    install_tools(session, [])
     session.run("tracker", "results", *session.posargs)
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
 def repro(session: nox.Session) -> None:
     """Write a stand-alone script that reproduces one stored failure (tracker repro)."""
-    plugins = sorted(p.name for p in PLUGIN_DIRS.iterdir() if (p / "pyproject.toml").is_file())
-    session.install(*_local_packages(plugins), env=INSTALLER_ENV)  # light: no torch
+    install_tools(session, sorted(p.name for p in PLUGIN_DIRS.iterdir() if (p / "pyproject.toml").is_file()))
     session.run("tracker", "repro", *session.posargs)
 
 
@@ -327,7 +339,7 @@ def bisect(session: nox.Session) -> None:
     from tracker.errors import TrackerError
 
     args = _bisect_parser().parse_args(session.posargs)
-    session.install("-e", str(ROOT), env=INSTALLER_ENV)  # `tracker results` reads the store
+    install_tools(session, [])  # `tracker results` reads the store
     store = args.store or Path(os.environ.get("TRACKER_STORE") or ROOT / ".tracker" / "store.duckdb")
     args.store = store.resolve()
     if args.cases:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -18,6 +19,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 OUTCOMES = ["ok", "incorrect", "convert_error"]
+HOSTILE = '<b>not bold</b> "><img src=x onerror=alert(1)>'
 
 
 def _page(tmp_path) -> str:
@@ -38,7 +40,7 @@ def _page(tmp_path) -> str:
                 store.record_result(ResultRecord(
                     run_id=run, env_id=env.env_id, config_key="c", pipeline="pipe", variant="variant",
                     framework="numpy", converter="conv", runtime="onnxruntime", case_id=case.id,
-                    case_hash=case.content_hash, outcome=outcome, signature="<b>not bold</b>",
+                    case_hash=case.content_hash, outcome=outcome, signature=HOSTILE,
                     verdicts=[VerdictRecord("numeric", outcome == "ok")]))
         page = tmp_path / "index.html"
         page.write_text(render_html(gather(store)), encoding="utf-8")
@@ -51,9 +53,13 @@ def test_the_report_renders_its_heatmap_in_headless_chromium(tmp_path):
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
     dom = subprocess.run([CHROMIUM, *FLAGS, *profile, "--dump-dom", url], capture_output=True, text=True,
                          timeout=120, check=True).stdout
-    assert dom.count('class="cell"') == 6  # 3 cases x 2 environments
-    assert 'data-outcome="incorrect"' in dom and "<b>" not in dom
+    assert '<table id="outcomes">' in dom and "<thead>" in dom
+    assert dom.count('<td class="cell') == 6  # 3 cases x 2 environments
+    assert dom.count('<td class="case">case-') == 3  # the case ids label the rows
+    assert 'data-outcome="incorrect"' in dom
+    elements = re.sub(r'="[^"]*"', '=""', dom)  # serializers differ on < > inside attribute values
+    assert "<b>" not in elements and "<img" not in elements  # the hostile signature stayed text
     shot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, *FLAGS, *profile, "--window-size=1200,900", f"--screenshot={shot}", url],
+    subprocess.run([CHROMIUM, *FLAGS, *profile, "--window-size=1400,1000", f"--screenshot={shot}", url],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 10_000  # a real picture, not an empty page

@@ -13,6 +13,7 @@ from tracker.cli.common import add_store_option, store_path
 from tracker.errors import TrackerError
 from tracker.reports.data import gather
 from tracker.reports.html import render_html
+from tracker.reports.steps import summary
 from tracker.reports.terminal import render_terminal
 from tracker.store import Store
 
@@ -37,5 +38,5 @@ def main(args: argparse.Namespace) -> int:
         page.write_text(render_html(data), encoding="utf-8")
     except OSError as error:
         raise TrackerError(f"cannot write {page}: {error.strerror}", hint="choose another --html DIR") from error
-    print(f"wrote {page} ({len(data.rows)} results, {len(data.transitions)} regressions and fixes)")
+    print(f"wrote {page} ({len(data.rows)} results; {summary(data.steps)})")
     return 0

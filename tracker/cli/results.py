@@ -19,13 +19,16 @@ from tracker.store import Store
 
 HELP = "print the case x environment matrix of outcomes"
 
-_QUERY = """
-    WITH latest AS (   -- the newest definition of each case: hashes are never mixed
+# A common table expression: the newest definition of each case (hashes are never mixed).
+LATEST_CASES = """latest AS (
         SELECT case_id, arg_max(case_hash, first_seen) AS case_hash, any_value(kind) AS kind
         FROM cases GROUP BY case_id
-    )
+    )"""
+
+_QUERY = f"""
+    WITH {LATEST_CASES}
     SELECT r.case_id, l.kind, r.result_id, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
-           r.outcome, r.subkind, r.signature, r.created_at
+           r.outcome, r.subkind, r.stage, r.signature, r.created_at
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN environments e ON e.env_id = r.env_id

@@ -8,9 +8,10 @@ import dataclasses
 from collections import Counter, defaultdict
 from typing import Any
 
-from tracker.analysis import Transition, find_transitions, load_groups
-from tracker.cli.results import ordered_environments, query_rows
+from tracker.analysis import find_transitions, load_groups
+from tracker.cli.results import LATEST_CASES, ordered_environments, query_rows
 from tracker.outcomes import Outcome
+from tracker.reports.steps import Step, group_steps
 from tracker.store import Store
 
 # The study's columns (converted, conversion failed, runtime load failed, mismatch,
@@ -28,14 +29,21 @@ STUDY_COLUMNS = (
     ("env error", Outcome.ENV_ERROR.value),
     ("not runnable", Outcome.NOT_RUNNABLE.value),
 )
-# outcomes of a case whose conversion produced an artifact
-_CONVERTED = {Outcome.OK, Outcome.INCORRECT, Outcome.INVALID_MODEL, Outcome.RUNTIME_LOAD_ERROR,
-              Outcome.RUNTIME_ERROR}
+# The study's two kinds of model, then ours: every converter gets a line for each.
+STUDY_KINDS = ("real", "synthetic", "unit")
+# A result was converted when the converter wrote an artifact: it failed (crashed, timed
+# out) at a later stage, or ended in one of these outcomes.
+_CONVERTED = {Outcome.OK.value, Outcome.INCORRECT.value, Outcome.INVALID_MODEL.value,
+              Outcome.RUNTIME_LOAD_ERROR.value, Outcome.RUNTIME_ERROR.value}
+_AFTER_CONVERSION = {"check", "load", "run", "judge"}
 
-_ERROR_SIZE = """
+_ERROR_SIZE = f"""
+    WITH {LATEST_CASES}
     SELECT r.env_id, median(m.value) AS median, max(m.value) AS max, count(*) AS n
     FROM metrics m JOIN results r USING (result_id)
+    JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     WHERE m.oracle = 'numeric' AND m.name = 'max_abs_error' AND isfinite(m.value)
+      AND (? IS NULL OR r.pipeline = ?)
     GROUP BY r.env_id
 """
 
@@ -45,45 +53,60 @@ class ReportData:
     rows: list[dict[str, Any]]  # one per (case, environment): results.query_rows
     environments: list[dict[str, Any]]  # the matrix's columns, in order
     cases: list[tuple[str, str]]  # (case id, kind): real first
-    error_size: dict[str, dict[str, float]]  # env_id -> median, max, n
-    transitions: list[Transition]
+    error_size: dict[str, dict[str, float]]  # env_id -> median, max, n (numeric max_abs_error)
+    steps: list[Step]  # regressions, fixes and the other transitions, grouped
     study: list[tuple[str, str, dict[str, int]]]  # (pipeline.variant, kind, column -> count)
 
     def cell(self, case_id: str, env_id: str) -> dict[str, Any] | None:
         return self._cells.get((case_id, env_id))
 
     def counts(self, env_id: str) -> Counter[str]:
-        return Counter(r["outcome"] for r in self.rows if r["env_id"] == env_id)
+        return self._counts[env_id]
+
+    def outcomes(self) -> list[str]:
+        """The outcomes present, in the taxonomy's order."""
+        present = {r["outcome"] for r in self.rows}
+        return [o.value for o in Outcome if o.value in present]
 
     def __post_init__(self) -> None:
         self._cells = {(r["case_id"], r["env_id"]): r for r in self.rows}
+        self._counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for row in self.rows:
+            self._counts[row["env_id"]][row["outcome"]] += 1
 
 
 def gather(store: Store, pipeline: str | None = None) -> ReportData:
     rows = query_rows(store, pipeline)
     kinds = {r["case_id"]: r["kind"] for r in rows}
-    error_size = {r["env_id"]: r for r in store.query(_ERROR_SIZE)}
     groups = load_groups(store, pipeline) if rows else []
-    transitions = find_transitions(store, groups) if groups else []
     return ReportData(
         rows=rows,
         environments=ordered_environments(rows),
         cases=sorted(kinds.items(), key=lambda item: (item[1] != "real", item[0])),
-        error_size=error_size,
-        transitions=transitions,
+        error_size={r["env_id"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
+        steps=group_steps(find_transitions(store, groups)) if groups else [],
         study=study_table(rows),
     )
 
 
 def study_table(rows: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, int]]]:
     """Per converter (pipeline.variant) and case kind: results counted by the study's columns."""
-    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    results: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    converters = set()
     for row in rows:
-        counts[(f"{row['pipeline']}.{row['variant']}", row["kind"])][row["outcome"]] += 1
-    table = []
-    for (converter, kind), by_outcome in sorted(counts.items()):
-        line = {"results": sum(by_outcome.values()),
-                "converted": sum(by_outcome[o.value] for o in _CONVERTED)}
-        line |= {name: by_outcome[outcome] for name, outcome in STUDY_COLUMNS if outcome}
-        table.append((converter, kind, line))
-    return table
+        converter = f"{row['pipeline']}.{row['variant']}"
+        converters.add(converter)
+        results[(converter, row["kind"])].append(row)
+    kinds = list(STUDY_KINDS) + sorted({kind for _, kind in results} - set(STUDY_KINDS))
+    return [(converter, kind, _study_line(results[(converter, kind)]))
+            for converter in sorted(converters) for kind in kinds]
+
+
+def _study_line(rows: list[dict[str, Any]]) -> dict[str, int]:
+    by_outcome = Counter(r["outcome"] for r in rows)
+    line = {
+        "cases": len({r["case_id"] for r in rows}),
+        "results": len(rows),
+        "converted": sum(1 for r in rows if r["outcome"] in _CONVERTED or r["stage"] in _AFTER_CONVERSION),
+    }
+    return line | {name: by_outcome[outcome] for name, outcome in STUDY_COLUMNS if outcome}

@@ -1,31 +1,77 @@
-"""The report in the terminal: the outcome matrix, regressions and fixes, and the study's
-failure table."""
+"""The report in the terminal, compactly: the outcome matrix (``tracker results``'s),
+outcomes and error size per environment, regressions and fixes grouped by version step,
+and the study's failure table."""
 
 from __future__ import annotations
 
-from collections import Counter
+import re
 
 from tracker.cli.common import render_table
 from tracker.cli.results import render_matrix
+from tracker.outcomes import Outcome
 from tracker.reports.data import STUDY_COLUMNS, ReportData
+from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
 
-SHOWN_TRANSITIONS = 40
+SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
+WIDTH = 160  # of a step's line of cases
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # escape sequences in stored messages
 
 
 def render_terminal(data: ReportData) -> str:
     if not data.rows:
         return "the store holds no result yet (run `nox -s sweep`)"
-    out = [render_matrix(data.rows), ""]
-    kinds = Counter(t.kind for t in data.transitions)
-    summary = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(kinds.items())) or "none"
-    out.append(f"regressions and fixes between neighbouring versions: {summary}")
-    for t in data.transitions[:SHOWN_TRANSITIONS]:
-        out.append(f"  {t.kind:<16} {t.case_id:<28} {t.axis} {t.before.version} -> {t.after.version}  "
-                   f"[{t.describe_context()}]  {t.before.outcome} -> {t.after.outcome}")
-    if len(data.transitions) > SHOWN_TRANSITIONS:
-        out.append(f"  ... {len(data.transitions) - SHOWN_TRANSITIONS} more: `tracker regressions`, `tracker fixes`")
-    names = ["results", *(name for name, _ in STUDY_COLUMNS)]
-    rows = [[converter, kind, *(str(counts.get(n, 0)) for n in names)] for converter, kind, counts in data.study]
-    out += ["", "failures per converter, as in the study of the ONNX converters (results):",
-            render_table(["converter", "models", *names], rows, "<<" + ">" * len(names))]
+    sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data)]
+    return _CONTROL.sub("?", "\n\n".join(sections))
+
+
+def _per_environment(data: ReportData) -> str:
+    outcomes = data.outcomes()
+    rows = []
+    for index, env in enumerate(data.environments, 1):
+        counts = data.counts(env["env_id"])
+        size = data.error_size.get(env["env_id"], {})
+        rows.append([str(index), *(str(counts[o] or ".") for o in outcomes),
+                     _number(size.get("median")), _number(size.get("max")), str(size.get("n", ""))])
+    headers = ["env", *(Outcome(o).code for o in outcomes), "median error", "largest error", "measured"]
+    return ("per environment: outcomes and error size (numeric max_abs_error):\n"
+            + render_table(headers, rows, ">" * len(headers)))
+
+
+def _transitions(data: ReportData) -> str:
+    out = [f"regressions and fixes between neighbouring versions, the rest held fixed: {summary(data.steps)}"]
+    for kind in HEADLINE_KINDS:
+        for step in (s for s in data.steps if s.kind == kind):
+            out.append(_step_line(step))
+            if kind == "regression":  # few and important: each case in full
+                out += [f"      {t.case_id}: {_shorten(detail(t), WIDTH)}" for t in step.transitions]
+    others = [s for s in data.steps if s.kind not in HEADLINE_KINDS]
+    out += [_step_line(step) for step in others[:SHOWN_STEPS]]
+    if len(others) > SHOWN_STEPS:
+        out.append(f"  ... {len(others) - SHOWN_STEPS} more steps: `tracker regressions`, `tracker fixes`")
     return "\n".join(out)
+
+
+def _step_line(step: Step) -> str:
+    held = f" [{step.context}]" if step.context else ""
+    head = (f"  {step.kind.replace('_', ' '):<16} {step.converter} {step.axis} {step.before} -> {step.after}"
+            f"{held}: {len(step.transitions)}")
+    if step.kind == "regression":
+        return head
+    line = f"{head}: {', '.join(step.case_ids)}"
+    return line if len(line) <= WIDTH else line[: WIDTH - 3] + "..."
+
+
+def _study(data: ReportData) -> str:
+    names = ["cases", "results", *(name for name, _ in STUDY_COLUMNS)]
+    rows = [[converter, kind, *(str(counts.get(n, 0)) for n in names)] for converter, kind, counts in data.study]
+    return ("failures per converter, as in the study of the ONNX converters (counted over results):\n"
+            + render_table(["converter", "models", *names], rows, "<<" + ">" * len(names)))
+
+
+def _shorten(text: str, width: int) -> str:
+    text = re.sub(r"\s+", " ", text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"

@@ -169,6 +169,94 @@ REAL_CASES = [
        tags=("transformer", "audio")),
 ]
 
+# In the `full` set only (the default sweep stays within its time budget): more
+# architectures, small configurations of published families.
+FULL_ONLY = frozenset({"full"})
+SMALL_LM = {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
+            "intermediate_size": 1024, "use_cache": False}
+
+
+def lm(case_id: str, model_class: str, config_class: str, config: dict, vocab: int, description: str,
+       tags: tuple[str, ...] = ("transformer", "nlp", "decoder"), mask: bool = True) -> ModelCase:
+    inputs = text(1, 32, vocab) if mask else [InputSpec("input_ids", (1, 32), "int64", kind="tokens", high=vocab)]
+    return hf(case_id, model_class, config_class, config, inputs, description, tags=tags, sets=FULL_ONLY)
+
+
+MORE_REAL_CASES = [
+    hf("hf-deit", "DeiTForImageClassification", "DeiTConfig",
+       {"hidden_size": 192, "num_hidden_layers": 12, "num_attention_heads": 3, "intermediate_size": 768}
+       | IMAGENET, image(), "DeiT-Ti (facebook/deit-tiny-patch16-224 sizes)",
+       tags=("transformer", "vision"), sets=FULL_ONLY),
+    hf("hf-beit", "BeitForImageClassification", "BeitConfig",
+       {"hidden_size": 192, "num_hidden_layers": 6, "num_attention_heads": 3, "intermediate_size": 768,
+        "use_relative_position_bias": True} | IMAGENET, image(),
+       "BEiT with relative position bias, 6 layers of ViT-Ti width", tags=("transformer", "vision"),
+       sets=FULL_ONLY),
+    hf("hf-mobilevit", "MobileViTForImageClassification", "MobileViTConfig", IMAGENET, image(256, 256),
+       "MobileViT-S (apple/mobilevit-small config): convolutions unfolded into transformer patches",
+       tags=("cnn", "transformer", "vision"), sets=FULL_ONLY, calibration_shape=[4, 3, 256, 256]),
+    hf("hf-dinov2", "Dinov2Model", "Dinov2Config",
+       {"hidden_size": 192, "num_hidden_layers": 6, "num_attention_heads": 3}, image(),
+       "DINOv2 backbone at ViT-Ti width: interpolated position embeddings, layer scale",
+       tags=("transformer", "vision"), sets=FULL_ONLY),
+    hf("hf-convnextv2", "ConvNextV2ForImageClassification", "ConvNextV2Config", IMAGENET, image(),
+       "ConvNeXt V2-T: global response normalization", tags=("cnn", "vision"), sets=FULL_ONLY),
+    hf("hf-poolformer", "PoolFormerForImageClassification", "PoolFormerConfig", IMAGENET, image(),
+       "PoolFormer-S12 (sail/poolformer_s12 config): pooling as token mixer, GroupNorm",
+       tags=("cnn", "vision"), sets=FULL_ONLY),
+    hf("hf-clip-vision", "CLIPVisionModel", "CLIPVisionConfig",
+       {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
+       image(), "CLIP vision tower (quick GELU, pre-LayerNorm), 4 layers", tags=("transformer", "vision"),
+       sets=FULL_ONLY),
+    hf("hf-albert", "AlbertModel", "AlbertConfig",
+       {"embedding_size": 128, "hidden_size": 256, "num_hidden_layers": 6, "num_attention_heads": 4,
+        "intermediate_size": 1024}, text(2, 64, 30000),
+       "ALBERT at width 256: one layer shared 6 times, factorized embeddings (base: 111 s to export)",
+       tags=("transformer", "nlp", "encoder"), sets=FULL_ONLY),
+    hf("hf-roberta", "RobertaModel", "RobertaConfig", SMALL_LM, text(2, 64, 50265),
+       "RoBERTa at BERT-mini size: padding-aware position ids", tags=("transformer", "nlp", "encoder"),
+       sets=FULL_ONLY),
+    hf("hf-electra", "ElectraModel", "ElectraConfig", {}, text(2, 64, 30522),
+       "ELECTRA-small discriminator (google/electra-small-discriminator config)",
+       tags=("transformer", "nlp", "encoder"), sets=FULL_ONLY),
+    hf("hf-bart", "BartForConditionalGeneration", "BartConfig",
+       {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
+        "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024, "use_cache": False},
+       [*text(1, 32, 50265), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=50265)],
+       "BART, 3+3 layers at width 256: learned positions, tied LM head",
+       tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY),
+    hf("hf-marian", "MarianMTModel", "MarianConfig",
+       {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
+        "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024, "use_cache": False},
+       [*text(1, 32, 58101), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=58101)],
+       "MarianMT, 3+3 layers: sinusoidal positions, final logits bias",
+       tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY),
+    lm("hf-gpt-neo", "GPTNeoForCausalLM", "GPTNeoConfig",
+       {"hidden_size": 256, "num_layers": 4, "num_heads": 4, "attention_types": [[["global", "local"], 2]],
+        "window_size": 16, "use_cache": False}, 50257,
+       "GPT-Neo with alternating global and local (window 16) attention"),
+    lm("hf-opt", "OPTForCausalLM", "OPTConfig",
+       {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "ffn_dim": 1024,
+        "word_embed_proj_dim": 256, "use_cache": False}, 50272, "OPT at 4 layers of width 256"),
+    lm("hf-llama", "LlamaForCausalLM", "LlamaConfig", SMALL_LM | {"num_key_value_heads": 2}, 32000,
+       "Llama with grouped-query attention (4 query, 2 key-value heads), RoPE, RMSNorm, SwiGLU"),
+    lm("hf-mistral", "MistralForCausalLM", "MistralConfig",
+       SMALL_LM | {"num_key_value_heads": 2, "sliding_window": 16}, 32000,
+       "Mistral with a sliding window of 16 tokens over 32"),
+    lm("hf-qwen2", "Qwen2ForCausalLM", "Qwen2Config", SMALL_LM | {"num_key_value_heads": 2}, 151936,
+       "Qwen2: biased QKV projections, a 151,936-token vocabulary"),
+    lm("hf-phi", "PhiForCausalLM", "PhiConfig", SMALL_LM | {"partial_rotary_factor": 0.5}, 51200,
+       "Phi: parallel attention and MLP, partial rotary embeddings"),
+    lm("hf-mamba", "MambaForCausalLM", "MambaConfig",
+       {"hidden_size": 256, "num_hidden_layers": 4, "state_size": 16, "use_cache": False}, 50280,
+       "Mamba: a selective state-space model, scanned sequentially (no attention)",
+       tags=("ssm", "recurrent", "nlp", "decoder"), mask=False),
+    lm("hf-rwkv", "RwkvForCausalLM", "RwkvConfig",
+       {"hidden_size": 256, "num_hidden_layers": 4, "attention_hidden_size": 256, "intermediate_size": 1024,
+        "use_cache": False}, 50277, "RWKV-4: linear attention run as a recurrence",
+       tags=("recurrent", "nlp", "decoder"), mask=False),
+]
+
 SMALL_IMAGE = [floats("x", (1, 3, 17, 23))]
 PAD_INPUT = [floats("x", (1, 3, 6, 7))]
 GRID_SAMPLE_INPUTS = [floats("x", (1, 3, 12, 16)),
@@ -330,4 +418,4 @@ UNIT_CASES = [
          in_channels=4, out_channels=6),
 ]
 
-CASES = [*REAL_CASES, *UNIT_CASES]
+CASES = [*REAL_CASES, *MORE_REAL_CASES, *UNIT_CASES]

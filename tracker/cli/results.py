@@ -6,14 +6,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import sys
 from collections import Counter, defaultdict
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.cli.common import add_store_option, render_table, shorten, store_path
 from tracker.outcomes import Outcome
 from tracker.store import Store
 
@@ -151,7 +150,7 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
     if signatures:
         out.append("\nmost frequent failure signatures:")
         for (outcome, sig), count in signatures.most_common(12):
-            out.append(f"  {count:>4}  {outcome:<18} {_shorten(sig or '', 150)}")
+            out.append(f"  {count:>4}  {outcome:<18} {shorten(sig or '', 150)}")
     out.append(
         "\ncodes: " + ", ".join(f"{o.code}={o.value}" for o in Outcome) + ", UNSUP=unsupported operator"
     )
@@ -163,8 +162,3 @@ def outcome_code(cell: dict[str, Any]) -> str:
     if cell["outcome"] == Outcome.CONVERT_ERROR.value and cell["subkind"] == "unsupported":
         return "UNSUP"
     return Outcome(cell["outcome"]).code
-
-
-def _shorten(text: str, width: int) -> str:
-    text = re.sub(r"\s+", " ", text)
-    return text if len(text) <= width else text[: width - 3] + "..."

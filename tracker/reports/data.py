@@ -89,6 +89,14 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
     )
 
 
+def short_code(outcome: str) -> str:
+    """The outcome's code for dense tables (``LOAD``); one from a newer tracker as it is."""
+    try:
+        return Outcome(outcome).code
+    except ValueError:
+        return outcome
+
+
 def study_table(rows: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, int]]]:
     """Per converter (pipeline.variant) and case kind: results counted by the study's columns."""
     results: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -10,9 +10,9 @@ from collections import Counter
 from typing import Any
 
 from tracker.cli.results import outcome_code
+from tracker.outcomes import Outcome
 from tracker.reports.data import ReportData
 from tracker.reports.style import NO_RESULT, colour, esc, swatch
-from tracker.outcomes import Outcome
 
 
 def render_heatmap(data: ReportData) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.outcomes import Outcome
-from tracker.reports.data import STUDY_COLUMNS, ReportData
+from tracker.cli.common import render_number
+from tracker.reports.data import STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.heatmap import render_heatmap
 from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
 from tracker.reports.style import STYLE, colour, esc, outcome_order, swatch
@@ -21,10 +21,10 @@ def render_html(data: ReportData, title: str = "Converter regression report") ->
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{esc(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
-        f"<p>{len(data.rows)} results: {len(data.cases)} cases x {len(data.environments)} "
-        f"environments; written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>",
-        '<nav><a href="#heatmap">outcomes</a><a href="#trends">per environment</a>'
-        '<a href="#transitions">regressions and fixes</a><a href="#study">failure table</a></nav>',
+        (f"<p>{len(data.rows)} results: {len(data.cases)} cases x {len(data.environments)} "
+         f"environments; written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"),
+        ('<nav><a href="#heatmap">outcomes</a><a href="#trends">per environment</a>'
+         '<a href="#transitions">regressions and fixes</a><a href="#study">failure table</a></nav>'),
         render_heatmap(data),
         _trends(data),
         _transitions(data),
@@ -36,21 +36,21 @@ def render_html(data: ReportData, title: str = "Converter regression report") ->
 
 def _trends(data: ReportData) -> str:
     outcomes = data.outcomes()
-    head = "".join(f'<th class="num" title="{esc(o)}">{swatch(o)} {esc(_code(o))}</th>' for o in outcomes)
+    head = "".join(f'<th class="num" title="{esc(o)}">{swatch(o)} {esc(short_code(o))}</th>' for o in outcomes)
     lines = ['<h2 id="trends">Per environment: outcomes and error size</h2>',
-             '<p class="note">Environments in the order of the heatmap\'s columns. Error size: the '
-             "numeric oracle's <code>max_abs_error</code> (worst output, worst input set) over the "
-             "results that have one (<i>measured</i>). Outcome codes as in the legend above.</p>",
-             f'<table class="data" id="per-environment"><tr><th>#</th><th>environment</th><th>outcomes</th>{head}'
-             '<th class="num sep">median error</th><th class="num">largest error</th><th class="num">measured</th></tr>']
+             ('<p class="note">Environments in the order of the heatmap\'s columns. Error size: the '
+              "numeric oracle's <code>max_abs_error</code> (worst output, worst input set) over the "
+              "results that have one (<i>measured</i>). Outcome codes as in the legend above.</p>"),
+             (f'<table class="data" id="per-environment"><tr><th>#</th><th>environment</th><th>outcomes</th>{head}'
+              '<th class="num sep">median error</th><th class="num">largest error</th><th class="num">measured</th></tr>')]
     for index, env in enumerate(data.environments, 1):
         counts = data.counts(env["env_id"])
         size = data.error_size.get(env["env_id"], {})
         cells = "".join(_count(counts[o]) for o in outcomes)
         lines.append(
             f"<tr><td class='num'>{index}</td><td class='mono nowrap'>{esc(env['label'] or env['env_id'])}</td>"
-            f"<td>{_bar(counts)}</td>{cells}<td class='num sep'>{_number(size.get('median'))}</td>"
-            f"<td class='num'>{_number(size.get('max'))}</td><td class='num'>{size.get('n', '')}</td></tr>"
+            f"<td>{_bar(counts)}</td>{cells}<td class='num sep'>{render_number(size.get('median'))}</td>"
+            f"<td class='num'>{render_number(size.get('max'))}</td><td class='num'>{size.get('n', '')}</td></tr>"
         )
     lines.append("</table>")
     return "\n".join(lines)
@@ -65,9 +65,9 @@ def _bar(counts: dict[str, int]) -> str:
 
 def _transitions(data: ReportData) -> str:
     lines = ['<h2 id="transitions">Regressions and fixes</h2>',
-             f'<p class="note">Between neighbouring versions of one package, every other package held fixed '
-             f'(<code>tracker regressions</code>, <code>tracker fixes</code>): {esc(summary(data.steps))}. '
-             "One line per version step; hover over a case for what changed.</p>"]
+             (f'<p class="note">Between neighbouring versions of one package, every other package held fixed '
+              f'(<code>tracker regressions</code>, <code>tracker fixes</code>): {esc(summary(data.steps))}. '
+              "One line per version step; hover over a case for what changed.</p>")]
     for kind in HEADLINE_KINDS:
         steps = [s for s in data.steps if s.kind == kind]
         lines.append(f'<h3 id="{kind}">{esc(LABELS[kind]).capitalize()} ({sum(len(s.transitions) for s in steps)})</h3>')
@@ -81,8 +81,8 @@ def _transitions(data: ReportData) -> str:
 
 def _steps_table(steps: list[Step], *, spelled_out: bool = False, kind_column: bool = False) -> str:
     head = "<th>kind</th>" if kind_column else ""
-    lines = [f'<table class="data steps"><tr>{head}<th>converter</th><th>package</th><th>step</th>'
-             "<th>held fixed</th><th>cases</th></tr>"]
+    lines = [(f'<table class="data steps"><tr>{head}<th>converter</th><th>package</th><th>step</th>'
+              "<th>held fixed</th><th>cases</th></tr>")]
     for step in steps:
         if spelled_out:  # few and important: what each case does now, in full
             cases = "<br>".join(f'<span class="mono">{esc(t.case_id)}</span>: {esc(detail(t))}' for t in step.transitions)
@@ -123,21 +123,10 @@ def _study(data: ReportData) -> str:
     lines.append(
         "</table><p class='note'>Counted over results (case x environment); <i>cases</i> is the number of "
         "distinct models. <i>converted</i>: the converter wrote an artifact (what happened to it next is in "
-        "the columns after it). The first five columns are the study's; the ones after the line are the "
-        "tracker's other outcomes, so that nothing is hidden.</p>")
+        "the columns after it). The study's columns run from <i>converted</i> to <i>successful</i>; the "
+        "ones after the line are the tracker's other outcomes, so that nothing is hidden.</p>")
     return "\n".join(lines)
 
 
 def _count(n: int, css: str = "") -> str:
     return f'<td class="num{css}">{n}</td>' if n else f'<td class="num zero{css}">&middot;</td>'
-
-
-def _code(outcome: str) -> str:
-    try:
-        return Outcome(outcome).code
-    except ValueError:  # an outcome from a newer tracker
-        return outcome
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from tracker.analysis import KINDS, Transition, version_key
 from tracker.analysis.axes import describe_versions
+from tracker.cli.common import render_number
 
 # What a maintainer asks first; the other kinds (signature changes, drift, slowdowns)
 # are shown after them, folded.
@@ -58,8 +59,8 @@ def detail(t: Transition) -> str:
         return (f"{t.before.outcome}: {t.before.signature or ''} -> "
                 f"{t.after.outcome}: {t.after.signature or ''}")
     if t.kind == "drift":
-        return f"max_abs_error {_number(t.before.max_abs_error)} -> {_number(t.after.max_abs_error)}"
-    return f"run {_number(t.before.run_seconds)} s -> {_number(t.after.run_seconds)} s"
+        return f"max_abs_error {render_number(t.before.max_abs_error, '?')} -> {render_number(t.after.max_abs_error, '?')}"
+    return f"run {render_number(t.before.run_seconds, '?')} s -> {render_number(t.after.run_seconds, '?')} s"
 
 
 def summary(steps: Iterable[Step]) -> str:
@@ -70,7 +71,3 @@ def summary(steps: Iterable[Step]) -> str:
     headline = ", ".join(f"{counts[k]} {LABELS[k]}" for k in HEADLINE_KINDS)
     others = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if k not in HEADLINE_KINDS and counts[k])
     return headline + (f"; also {others}" if others else "")
-
-
-def _number(value: float | None) -> str:
-    return "?" if value is None else f"{value:.3g}"

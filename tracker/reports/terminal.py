@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from tracker.cli.common import render_table
+from tracker.cli.common import render_number, render_table, shorten
 from tracker.cli.results import render_matrix
-from tracker.outcomes import Outcome
-from tracker.reports.data import STUDY_COLUMNS, ReportData
-from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
+from tracker.reports.data import STUDY_COLUMNS, ReportData, short_code
+from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
 
 SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
 WIDTH = 160  # of a step's line of cases
@@ -31,8 +30,8 @@ def _per_environment(data: ReportData) -> str:
         counts = data.counts(env["env_id"])
         size = data.error_size.get(env["env_id"], {})
         rows.append([str(index), *(str(counts[o] or ".") for o in outcomes),
-                     _number(size.get("median")), _number(size.get("max")), str(size.get("n", ""))])
-    headers = ["env", *(Outcome(o).code for o in outcomes), "median error", "largest error", "measured"]
+                     render_number(size.get("median")), render_number(size.get("max")), str(size.get("n", ""))])
+    headers = ["env", *(short_code(o) for o in outcomes), "median error", "largest error", "measured"]
     return ("per environment: outcomes and error size (numeric max_abs_error):\n"
             + render_table(headers, rows, ">" * len(headers)))
 
@@ -43,7 +42,7 @@ def _transitions(data: ReportData) -> str:
         for step in (s for s in data.steps if s.kind == kind):
             out.append(_step_line(step))
             if kind == "regression":  # few and important: each case in full
-                out += [f"      {t.case_id}: {_shorten(detail(t), WIDTH)}" for t in step.transitions]
+                out += [f"      {t.case_id}: {shorten(detail(t), WIDTH)}" for t in step.transitions]
     others = [s for s in data.steps if s.kind not in HEADLINE_KINDS]
     out += [_step_line(step) for step in others[:SHOWN_STEPS]]
     if len(others) > SHOWN_STEPS:
@@ -66,12 +65,3 @@ def _study(data: ReportData) -> str:
     rows = [[converter, kind, *(str(counts.get(n, 0)) for n in names)] for converter, kind, counts in data.study]
     return ("failures per converter, as in the study of the ONNX converters (counted over results):\n"
             + render_table(["converter", "models", *names], rows, "<<" + ">" * len(names)))
-
-
-def _shorten(text: str, width: int) -> str:
-    text = re.sub(r"\s+", " ", text)
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"

@@ -182,6 +182,17 @@ def lm(case_id: str, model_class: str, config_class: str, config: dict, vocab: i
     return hf(case_id, model_class, config_class, config, inputs, description, tags=tags, sets=FULL_ONLY)
 
 
+SMALL_SEQ2SEQ = {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
+                 "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024,
+                 "use_cache": False}
+
+
+def seq2seq(case_id: str, model_class: str, config_class: str, vocab: int, description: str) -> ModelCase:
+    inputs = [*text(1, 32, vocab), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=vocab)]
+    return hf(case_id, model_class, config_class, SMALL_SEQ2SEQ, inputs, description,
+              tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY)
+
+
 MORE_REAL_CASES = [
     hf("hf-deit", "DeiTForImageClassification", "DeiTConfig",
        {"hidden_size": 192, "num_hidden_layers": 12, "num_attention_heads": 3, "intermediate_size": 768}
@@ -219,18 +230,10 @@ MORE_REAL_CASES = [
     hf("hf-electra", "ElectraModel", "ElectraConfig", {}, text(2, 64, 30522),
        "ELECTRA-small discriminator (google/electra-small-discriminator config)",
        tags=("transformer", "nlp", "encoder"), sets=FULL_ONLY),
-    hf("hf-bart", "BartForConditionalGeneration", "BartConfig",
-       {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
-        "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024, "use_cache": False},
-       [*text(1, 32, 50265), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=50265)],
-       "BART, 3+3 layers at width 256: learned positions, tied LM head",
-       tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY),
-    hf("hf-marian", "MarianMTModel", "MarianConfig",
-       {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
-        "decoder_attention_heads": 4, "encoder_ffn_dim": 1024, "decoder_ffn_dim": 1024, "use_cache": False},
-       [*text(1, 32, 58101), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=58101)],
-       "MarianMT, 3+3 layers: sinusoidal positions, final logits bias",
-       tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY),
+    seq2seq("hf-bart", "BartForConditionalGeneration", "BartConfig", 50265,
+            "BART, 3+3 layers at width 256: learned positions, tied LM head"),
+    seq2seq("hf-marian", "MarianMTModel", "MarianConfig", 58101,
+            "MarianMT, 3+3 layers: sinusoidal positions, final logits bias"),
     lm("hf-gpt-neo", "GPTNeoForCausalLM", "GPTNeoConfig",
        {"hidden_size": 256, "num_layers": 4, "num_heads": 4, "attention_types": [[["global", "local"], 2]],
         "window_size": 16, "use_cache": False}, 50257,

@@ -422,7 +422,7 @@ def integration(session: nox.Session) -> None:
     """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
     session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles"]),
                     *INTEGRATION_PINS, env=INSTALLER_ENV)
-    session.run("pytest", "tests/integration", *session.posargs)
+    session.run("pytest", "tests/integration", "-m", "not tensorflow and not coreml", *session.posargs)
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])

@@ -130,6 +130,40 @@ class Framework(Component):
         """Bytes held by the model's parameters (for size comparisons); ``None`` if unknown."""
         return None
 
+    def adversarial(
+        self,
+        model: Any,
+        input_sets: Sequence[Sequence[np.ndarray]],
+        *,
+        method: str,
+        epsilon: float,
+        steps: int = 1,
+        step_size: float | None = None,
+    ) -> list[list[np.ndarray]]:
+        """Adversarial versions of ``input_sets``, made on ``model`` in this framework.
+
+        Untargeted, against the model's own top-1 prediction on each clean input set (no
+        labels exist): ``method`` is ``"fgsm"`` (one signed-gradient step of size
+        ``epsilon``) or ``"pgd"`` (``steps`` steps of ``step_size``, projected into the
+        L-infinity ball of radius ``epsilon``). Only the first input of each set, which
+        must be floating point, is perturbed; the loss is the cross-entropy of the first
+        output (logits over the last axis). Returns new input sets, same shapes and dtypes.
+
+        Raises :class:`NotImplementedError` when the framework cannot (the robustness
+        oracle is then not applicable).
+        """
+        sets = self.adversarial_impl(model, [list(s) for s in input_sets], method=method,
+                                     epsilon=float(epsilon), steps=int(steps), step_size=step_size)
+        if len(sets) != len(input_sets):
+            raise InternalError(f"framework {self.name!r} adversarial() returned {len(sets)} input "
+                                f"sets for {len(input_sets)}")
+        return [check_arrays(s, f"framework {self.name!r} adversarial()") for s in sets]
+
+    def adversarial_impl(self, model: Any, input_sets: list[list[np.ndarray]], *, method: str,
+                         epsilon: float, steps: int, step_size: float | None) -> list[list[np.ndarray]]:
+        """See :meth:`adversarial`. Optional."""
+        raise NotImplementedError(f"framework {self.name!r} cannot make adversarial inputs")
+
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
         """Python for ``tracker repro``'s stand-alone script: build ``model`` and compute
         ``expected``, the list of reference output arrays.
@@ -165,6 +199,12 @@ class ConversionRequest:
     options: Mapping[str, Any]  # from the matrix variant (e.g. {"dynamo": True, "opset": 18})
     output_dir: Path  # an empty directory the converter may write into
 
+    @property
+    def dynamic(self) -> bool:
+        """Whether the variant asks for a dynamic export (option ``dynamic = true``): the
+        converter then declares the dimensions of ``case.dynamic_axes()`` dynamic."""
+        return bool(self.options.get("dynamic", False))
+
 
 class Converter(Component):
     """Turns a framework's model into an artifact a runtime can load.
@@ -177,15 +217,27 @@ class Converter(Component):
     frameworks: ClassVar[tuple[str, ...]] = ()
     output_format: ClassVar[str] = "onnx"
 
+    def accepts(self, case: ModelCase, options: Mapping[str, Any]) -> str | None:
+        """Why this converter, with these variant options, cannot take ``case`` at all,
+        or ``None`` (the default) when it can.
+
+        For inputs that an entry point does not take by design (``from_keras`` is given
+        Keras models only), not for failures: a model the converter should handle and
+        does not is a ``convert_error``. Cases refused here are left out of the pair,
+        and the sweep says how many and why. Must be cheap and import nothing heavy.
+        """
+        return None
+
     def convert(self, request: ConversionRequest) -> Path:
-        """Convert; return the path of the artifact (inside ``request.output_dir``).
+        """Convert; return the path of the artifact (inside ``request.output_dir``): a
+        file, or a directory for formats that are directories (a CoreML ``.mlpackage``).
 
         Any exception is the converter's failure: the case's outcome is
         ``convert_error``, with sub-kind ``unsupported`` when :meth:`classify_error` says so.
         """
         artifact = self.convert_impl(request)
         artifact = Path(artifact)
-        if not artifact.is_file() or artifact.stat().st_size == 0:
+        if not artifact_exists(artifact):
             raise InternalError(
                 f"converter {self.name!r} reported {artifact} but wrote no such file"
             )
@@ -194,6 +246,13 @@ class Converter(Component):
     def classify_error(self, exc: BaseException) -> str | None:
         """The sub-kind of a conversion failure (``"unsupported"``), or ``None``."""
         return _generic_unsupported(exc)
+
+    def failure_stage(self, exc: BaseException) -> str | None:
+        """Where in the converter a conversion failed, in the stages of the published
+        failure analysis (:data:`FAILURE_STAGES`: ``loading``, ``conversion``,
+        ``optimization``, ``export``, ``validation``), when the error says so; else
+        ``None``. Stored with the result as ``fault_stage``."""
+        return None
 
     def repro_code(self, options: Mapping[str, Any]) -> str:
         """Python for ``tracker repro``: convert ``model`` (given ``inputs``, as in
@@ -204,6 +263,23 @@ class Converter(Component):
     @abc.abstractmethod
     def convert_impl(self, request: ConversionRequest) -> Path:
         """See the public method of the same name without ``_impl``."""
+
+
+# The converter stages of the published failure analysis of the ONNX converters.
+FAILURE_STAGES = {
+    "loading": "model loading or tracing (the source model is read, traced or exported)",
+    "conversion": "node conversion (an operator is translated to ONNX)",
+    "optimization": "graph optimization (the converter's own graph passes)",
+    "export": "export (the ONNX model is assembled and serialized)",
+    "validation": "validation (the converter checks the model it wrote)",
+}
+
+
+def artifact_exists(path: Path) -> bool:
+    """A non-empty file, or a directory holding at least one non-empty file."""
+    if path.is_file():
+        return path.stat().st_size > 0
+    return path.is_dir() and any(p.is_file() and p.stat().st_size > 0 for p in path.rglob("*"))
 
 
 def _generic_unsupported(exc: BaseException) -> str | None:

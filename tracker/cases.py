@@ -42,6 +42,10 @@ class ModelCase:
     :param definition: for generated models, the generated definition (its text is what
         ``tracker models show`` prints and what is hashed); real models use their source.
     :param generator: ``"name version"`` of the generator for generated models.
+    :param requires: top-level modules the builder needs beyond its framework's
+        (``torchvision``, ``timm``). In an environment where one is missing the case is
+        not applicable: the sweep leaves it out of that pair and says so. Not hashed: it
+        says where a case can run, not what it is.
     """
 
     id: str
@@ -57,6 +61,7 @@ class ModelCase:
     samples: int = 2
     definition: str | None = None
     generator: str | None = None
+    requires: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.id or any(c.isspace() for c in self.id) or "/" in self.id:
@@ -70,6 +75,7 @@ class ModelCase:
         object.__setattr__(self, "sets", frozenset(self.sets))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "requires", tuple(self.requires))
         json.dumps(dict(self.params), sort_keys=True)  # params must be JSON: they are hashed
 
     # -- identity -------------------------------------------------------------------------
@@ -100,6 +106,10 @@ class ModelCase:
     @property
     def key(self) -> str:
         return f"{self.id}@{self.content_hash}"
+
+    def dynamic_axes(self) -> dict[str, dict[int, str]]:
+        """Input name -> {axis: dimension name} of the dimensions declared dynamic."""
+        return {spec.name: dict(spec.dynamic) for spec in self.inputs if spec.dynamic}
 
 
 def hash_json(data: Any) -> str:

@@ -35,6 +35,11 @@ class InputSpec:
         the vocabulary size as ``high``), ``mask`` (1s then trailing 0s of padding per
         row, at least half 1s), ``int`` (integers in [low, high), negatives allowed),
         ``bool``, ``audio`` (log-mel-like features), ``constant`` (all ``low``).
+    :param dynamic: the dimensions a converter may export as dynamic, as ``(axis, name)``
+        pairs: ``((0, "batch"), (1, "sequence"))``. Inputs that share a name share the
+        dimension (``input_ids`` and ``attention_mask``). The ``dynamic-shapes`` oracle
+        runs the artifact with these dimensions resized; a converter asked for a dynamic
+        export (option ``dynamic = true``) declares them so.
     """
 
     name: str
@@ -44,18 +49,40 @@ class InputSpec:
     low: float | None = None
     high: float | None = None
     layout: str = "NCHW"
+    dynamic: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InternalError(f"input {self.name!r}: unknown kind {self.kind!r}; use one of {KINDS}")
         object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
+        dynamic = tuple((int(axis), str(name)) for axis, name in self.dynamic)
+        for axis, name in dynamic:
+            if not 0 <= axis < len(self.shape) or not name:
+                raise InternalError(f"input {self.name!r}: dynamic axis {axis} ({name!r}) is not "
+                                    f"a named dimension of shape {self.shape}")
+        object.__setattr__(self, "dynamic", dynamic)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"shape": list(self.shape)}
+        data = dataclasses.asdict(self) | {"shape": list(self.shape)}
+        # absent when empty, so that cases declaring none keep the hashes they had
+        if self.dynamic:
+            data["dynamic"] = [list(pair) for pair in self.dynamic]
+        else:
+            del data["dynamic"]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> InputSpec:
-        return cls(**{**data, "shape": tuple(data["shape"])})
+        dynamic = tuple(tuple(pair) for pair in data.get("dynamic", ()))
+        return cls(**{**data, "shape": tuple(data["shape"]), "dynamic": dynamic})
+
+    def resized(self, sizes: Mapping[str, int]) -> InputSpec:
+        """This input with its dynamic dimensions named in ``sizes`` set to those sizes."""
+        shape = list(self.shape)
+        for axis, name in self.dynamic:
+            if name in sizes:
+                shape[axis] = int(sizes[name])
+        return dataclasses.replace(self, shape=tuple(shape))
 
 
 def _seed_for(seed: int, sample: int, index: int) -> int:

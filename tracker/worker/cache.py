@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracker.api import artifact_exists
 from tracker.cases import ModelCase, hash_json
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class Cache:
         try:
             os.rename(source_dir, target_dir)  # atomic; fails if another writer was first
         except OSError:
-            if not (target_dir / produced.name).is_file():
+            if not artifact_exists(target_dir / produced.name):
                 raise
             # same key, same content: keep the first one published
             shutil.rmtree(source_dir, ignore_errors=True)
@@ -122,10 +123,11 @@ class Cache:
         return str(artifact.relative_to(self.root)), _sha256(artifact), _size(target_dir)
 
     def artifact_path(self, relative: str | None) -> Path | None:
+        """The cached artifact (a file, or a directory format such as ``.mlpackage``)."""
         if not relative:
             return None
         path = self.root / relative
-        return path if path.is_file() else None
+        return path if artifact_exists(path) else None
 
     def clean_scratch(self, older_than_seconds: float = 24 * 3600) -> None:
         """Remove temporaries of killed writers."""
@@ -149,10 +151,15 @@ def _collect(data: Any, prefix: str) -> list[Any]:
 
 
 def _sha256(path: Path) -> str:
+    """Of a file's bytes; of a directory, over its files' relative paths and bytes."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        if file != path:
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

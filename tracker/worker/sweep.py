@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tracker.api import missing_modules
 from tracker.cases import ModelCase, hash_json, manifest_hash, select
 from tracker.envinfo import Environment, describe_current, unbuildable
 from tracker.errors import ConfigError, SelectionError
@@ -58,6 +59,7 @@ class SweepSummary:
     outcomes: Counter[str] = dataclasses.field(default_factory=Counter)
     interrupted: bool = False
     seconds: float = 0.0
+    not_applicable: int = 0
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing new"
@@ -133,9 +135,12 @@ class Sweep:
             return self._finish(store, run_id)
 
     def record_unbuildable(self, installer_output: str) -> SweepSummary:
-        """The pair's environment could not be built: ``env_error`` for every case."""
+        """The pair's environment could not be built: ``env_error`` for every case it
+        would have run (what the environment would have installed is unknown, so a
+        case's own ``requires`` cannot be checked: only the converter's refusals count)."""
         registry = Registry.load()
-        cases = self._select(registry)
+        cases = [c for c in self._select(registry, applicable_only=False)
+                 if registry.get("converter", self.pair.converter).accepts(c, dict(self.pair.options)) is None]
         env = unbuildable(self.pair.requested())
         with Store.open(self.options.store) as store:
             todo = self._prepare(store, env, cases, buildable=False)
@@ -157,7 +162,7 @@ class Sweep:
             )
         return oracles
 
-    def _select(self, registry: Registry) -> list[ModelCase]:
+    def _select(self, registry: Registry, *, applicable_only: bool = True) -> list[ModelCase]:
         cases = select(
             registry.cases,
             model_set=self.options.model_set,
@@ -171,7 +176,29 @@ class Sweep:
             )
         if self.options.shard is not None:  # may leave none of a small selection: not an error
             cases = [c for c in cases if self.options.shard.holds(c.id)]
+        if applicable_only:
+            cases = self._applicable(registry, cases)
         return cases
+
+    def _applicable(self, registry: Registry, cases: list[ModelCase]) -> list[ModelCase]:
+        """The cases this pair can take at all: their modules are installed here and the
+        converter variant accepts them (see ``ModelCase.requires``, ``Converter.accepts``).
+        The others are left out of the pair, and counted by reason."""
+        converter = registry.get("converter", self.pair.converter)
+        kept: list[ModelCase] = []
+        reasons: Counter[str] = Counter()
+        for case in cases:
+            missing = missing_modules(case.requires)
+            reason = (f"needs {', '.join(missing)}, not installed here" if missing
+                      else converter.accepts(case, dict(self.pair.options)))
+            if reason:
+                reasons[reason] += 1
+            else:
+                kept.append(case)
+        for reason, count in sorted(reasons.items()):
+            self.out(f"   {count} case(s) not applicable to this pair: {reason}")
+        self.summary.not_applicable = sum(reasons.values())
+        return kept
 
     def _prepare(
         self, store: Store, env: Environment, cases: list[ModelCase], buildable: bool = True

@@ -16,7 +16,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import importlib.util
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -348,8 +348,38 @@ class Runtime(Component):
 
 
 @dataclasses.dataclass
+class ExtraRun:
+    """One named group of extra input sets an oracle asked for (:meth:`Oracle.extra_inputs`),
+    with the framework's and the runtime's outputs on each set.
+
+    :param error: set when the runtime failed on these inputs (its exception, one line);
+        ``actual`` is then ``None``. A runtime failure here is evidence for the oracle
+        (a model exported with a fixed shape fails at another size), not a
+        ``runtime_error`` of the case.
+    """
+
+    recipe: Mapping[str, Any]
+    inputs: list[list[Any]]
+    expected: list[list[Any]]
+    actual: list[list[Any]] | None = None
+    error: str | None = None
+
+
+@dataclasses.dataclass
 class Evidence:
-    """Everything an oracle may judge. Fields a stage has not reached are ``None``."""
+    """Everything an oracle may judge. Fields a stage has not reached are ``None``.
+
+    :param extra: the extra input sets this oracle asked for, by the names it gave them.
+    :param source: measured on the source model when its reference was computed (and
+        cached with it): ``parameter_bytes``, ``eager_seconds`` (median of repeated eager
+        runs of input set 0 after a warm-up), ``eager_runs``. Absent when unknown.
+    :param runtime: measured on the runtime while it ran the case: ``session_rss_mb``
+        (the growth of the process's peak resident memory from before loading the
+        artifact to after running it), ``rss_before_load_mb``.
+    :param run_converted: runs the loaded artifact on one more input set (a list of
+        arrays, in the case's input order) and returns its outputs; ``None`` before the
+        runtime ran. Oracles that time the runtime call it.
+    """
 
     case: ModelCase
     artifact: Path
@@ -360,6 +390,11 @@ class Evidence:
     expected: list[list[Any]] | None = None  # reference outputs, per input set
     actual: list[list[Any]] | None = None  # runtime outputs, per input set
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    extra: dict[str, ExtraRun] = dataclasses.field(default_factory=dict)
+    source: dict[str, float] = dataclasses.field(default_factory=dict)
+    runtime: dict[str, float] = dataclasses.field(default_factory=dict)
+    run_converted: Callable[[list[Any]], list[Any]] | None = None
+    extra_unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -388,6 +423,20 @@ class Verdict:
         return f"{state}: {self.message}" if self.message else state
 
 
+# The kinds of extra input sets an oracle may ask for (``Oracle.extra_inputs``): each is a
+# JSON recipe; the core makes the sets, computes the framework's outputs on them once per
+# framework version (cached with the reference) and runs the artifact on them.
+EXTRA_INPUT_KINDS = {
+    "samples": "{'kind': 'samples', 'count': N}: N more input sets of the case's own recipe "
+               "(sample numbers 1000, 1001, ...: never the judged samples 0, 1, ...)",
+    "resized": "{'kind': 'resized', 'sizes': {'batch': 3, ...}}: one input set with the case's "
+               "dynamic dimensions (InputSpec.dynamic) set to these sizes",
+    "adversarial": "{'kind': 'adversarial', 'method': 'fgsm' | 'pgd', 'epsilon': E, 'steps': S, "
+                   "'step_size': A, 'count': N}: the N 'samples' sets perturbed on the source "
+                   "model by Framework.adversarial",
+}
+
+
 class Oracle(Component):
     """Judges an artifact or a runtime's outputs.
 
@@ -409,6 +458,22 @@ class Oracle(Component):
 
     def applies_to(self, artifact_format: str) -> bool:
         return not self.formats or artifact_format in self.formats
+
+    def extra_inputs(
+        self, case: ModelCase, options: Mapping[str, Any], converter_options: Mapping[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """The extra input sets this ``outputs`` oracle needs for ``case``, by name: each a
+        JSON recipe of one of the :data:`EXTRA_INPUT_KINDS`. Default: none.
+
+        ``options`` is this oracle's configuration; ``converter_options`` the variant's
+        (``dynamic``...). Must be cheap and deterministic: it is called in every
+        environment, and equal recipes share their inputs, reference outputs and runtime
+        outputs (across oracles too). The results reach :meth:`judge_impl` as
+        ``evidence.extra[name]``. A set that could not be made (the framework cannot make
+        adversarial inputs, say) is absent from ``evidence.extra`` and its reason is in
+        ``evidence.extra_unavailable[name]``: the oracle is then not applicable.
+        """
+        return {}
 
     def judge(self, evidence: Evidence) -> Verdict:
         """Return a :class:`Verdict`. An exception is an oracle bug, recorded as a failed

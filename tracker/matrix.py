@@ -34,6 +34,8 @@ PIPELINE_KEYS = {
     "oracles": list,
     "oracle-options": dict,
     "runtime-options": dict,
+    "second-runtime": str,
+    "second-runtime-timeout": (int, float),
     "tags": list,
     "variant": dict,
     "runtime-axes": dict,
@@ -48,7 +50,7 @@ VARIANT_KEYS = {
     "requires": list,
     "tags": list,
 }
-AXIS_VALUE_KEYS = {"version": str, "with": list, "why": str}
+AXIS_VALUE_KEYS = {"version": str, "with": list, "why": str, "allow-cuda": str}
 EXCLUDE_KEYS = {"match": dict, "why": str}
 
 
@@ -58,6 +60,9 @@ class AxisValue:
     version: str
     companions: tuple[str, ...] = ()  # extra pins needed beside this version
     why: str = ""
+    # why this version may install CUDA packages (nvidia-*, triton): the noxfile refuses
+    # them otherwise; empty: not allowed
+    allow_cuda: str = ""
 
     @property
     def pin(self) -> str:
@@ -83,6 +88,9 @@ class Pair:
     plugins: tuple[str, ...]
     tags: tuple[str, ...]
     source: str
+    # a runtime that runs failing artifacts again to tell whose fault a failure is
+    second_runtime: str | None = None
+    second_runtime_timeout: float = 120.0
 
     @property
     def axes(self) -> tuple[AxisValue, ...]:
@@ -100,6 +108,10 @@ class Pair:
         # identifier forms, usable in nox's -k expressions: -k "dynamo and onnxruntime_1_31_1"
         tags += [re.sub(r"\W", "_", f"{a.package}_{a.version}") for a in self.axes]
         return list(dict.fromkeys(tags))
+
+    def cuda_allowances(self) -> list[str]:
+        """``"pin: why"`` of each axis value that allows CUDA packages (``allow-cuda``)."""
+        return [f"{a.pin}: {a.allow_cuda}" for a in self.axes if a.allow_cuda]
 
     def requirements(self) -> list[str]:
         """Every pin this environment asks for, axis pins first."""
@@ -216,10 +228,13 @@ def _check_keys(
                 [*where, key], "unknown key", hint=f"allowed here: {', '.join(sorted(allowed))}"
             )
         expected = allowed[key]
-        if not isinstance(value, expected):
-            raise source.error(
-                [*where, key], f"must be a {expected.__name__}, not {type(value).__name__}"
-            )
+        if not isinstance(value, expected) or (isinstance(value, bool) and bool not in _types(expected)):
+            names = " or ".join(t.__name__ for t in _types(expected))
+            raise source.error([*where, key], f"must be a {names}, not {type(value).__name__}")
+
+
+def _types(expected: type | tuple[type, ...]) -> tuple[type, ...]:
+    return expected if isinstance(expected, tuple) else (expected,)
 
 
 def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
@@ -266,6 +281,8 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
                     plugins=tuple(spec["plugins"]),
                     tags=tuple(spec.get("tags", []) + variant.get("tags", [])),
                     source=str(source.path),
+                    second_runtime=spec.get("second-runtime"),
+                    second_runtime_timeout=float(spec.get("second-runtime-timeout", 120.0)),
                 )
             )
     return pairs
@@ -311,7 +328,11 @@ def _axis_value(source: _File, where: list[str], package: str, value: Any) -> Ax
     except InvalidVersion as exc:
         raise source.error(where, f"{value['version']!r} is not a valid version") from exc
     companions = _requirements(source, [*where, "with"], value.get("with", []))
-    return AxisValue(package, value["version"], tuple(companions), value.get("why", ""))
+    allow_cuda = value.get("allow-cuda", "")
+    if "allow-cuda" in value and not allow_cuda.strip():
+        raise source.error([*where, "allow-cuda"], "must say why this version may install CUDA packages",
+                           hint='e.g. allow-cuda = "only a CUDA build of this release lies on the local index"')
+    return AxisValue(package, value["version"], tuple(companions), value.get("why", ""), allow_cuda.strip())
 
 
 def _exclusions(source: _File, where: list[str], rules: list[Any]) -> list[dict[str, str]]:

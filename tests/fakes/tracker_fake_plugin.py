@@ -3,7 +3,9 @@
 Registered through ``TRACKER_PLUGIN_MODULES=tracker_fake_plugin`` (with this directory on
 ``PYTHONPATH``), it lets the worker's promises be tested without any deep-learning
 framework: a converter that segfaults, aborts, hangs, eats memory, raises a giant
-message, exits, or writes a subtly wrong model; a runtime that crashes while loading.
+message, exits, writes a subtly wrong model, or a model of fixed shape when asked for a
+dynamic one; a runtime that crashes while loading or perturbs what it computes; a second,
+trustworthy runtime that localizes faults; adversarial inputs from the exact gradient.
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ class NumpyFramework(Framework):
     def run_impl(self, model: AffineModel, inputs: list[np.ndarray]) -> list[np.ndarray]:
         return [model(inputs[0])]
 
+    def parameter_bytes(self, model: AffineModel) -> int:
+        return model.weight.nbytes + model.bias.nbytes
+
+    def adversarial_impl(self, model, input_sets, *, method, epsilon, steps, step_size):
+        """FGSM / PGD (no random start) with the exact gradient of the cross-entropy of
+        softmax(x @ w + b) against the clean prediction: (p - onehot) @ w.T."""
+        steps = 1 if method == "fgsm" else steps
+        step_size = epsilon if method == "fgsm" else (step_size or epsilon / steps)
+        result = []
+        for inputs in input_sets:
+            clean = inputs[0]
+            labels = model(clean).argmax(axis=-1)
+            x = clean.copy()
+            for _ in range(steps):
+                logits = model(x)
+                p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+                p /= p.sum(axis=-1, keepdims=True)
+                p[np.arange(len(labels)), labels] -= 1.0
+                x = np.clip(x + step_size * np.sign(p @ model.weight.T), clean - epsilon, clean + epsilon)
+            result.append([x.astype(clean.dtype), *inputs[1:]])
+        return result
+
 
 def _misbehave(fault: str) -> None:
     if fault == "segfault":
@@ -97,10 +121,15 @@ class NumpySaver(Converter):
         weight, bias = model.weight.copy(), model.bias.copy()
         if model.fault == "perturb":
             weight[0, 0] += 0.5
+        if model.fault == "perturb_one_weight":  # enough to change predictions
+            weight[0, 0] += 4.0
         if model.fault == "nan":
             bias[1] = np.nan
+        # a model of fixed shape, whatever the variant asked for
+        fixed = model.fault == "fixed_shape" or not request.dynamic
+        shape = np.array(request.sample_inputs[0].shape if fixed else [], dtype=np.int64)
         path = request.output_dir / "model.npz"
-        np.savez(path, weight=weight, bias=bias, runtime_fault=np.array(model.fault))
+        np.savez(path, weight=weight, bias=bias, runtime_fault=np.array(model.fault), fixed_shape=shape)
         return path
 
 
@@ -119,18 +148,40 @@ class NumpyRunner(Runtime):
 
     def run_impl(self, session, inputs):
         (x,) = inputs.values()
+        fixed = tuple(session.get("fixed_shape", ()))
+        if fixed and x.shape != fixed:
+            raise ValueError(f"Got invalid dimensions for input x: {x.shape}, the model takes {fixed}")
+        y = x @ session["weight"] + session["bias"]
+        if str(session["runtime_fault"]) == "runtime_perturb":  # a runtime bug
+            y = y.copy()
+            y[..., 0] += 3.0
+        return [y]
+
+
+class NumpyReference(NumpyRunner):
+    """A second runtime that computes the same function without the runtime's bugs."""
+
+    name = "fake-reference"
+
+    def run_impl(self, session, inputs):
+        (x,) = inputs.values()
+        fixed = tuple(session.get("fixed_shape", ()))
+        if fixed and x.shape != fixed:  # the shape is the model's, not the runtime's
+            raise ValueError(f"input x of shape {x.shape}: the model takes {fixed}")
         return [x @ session["weight"] + session["bias"]]
 
 
-def fake_case(case_id: str, fault: str = "none", delay: float = 0.0, sets=("default",)) -> ModelCase:
+def fake_case(case_id: str, fault: str = "none", delay: float = 0.0, sets=("default",),
+              tags: tuple[str, ...] = ()) -> ModelCase:
     return ModelCase(
         id=case_id,
         framework="fake-numpy",
         builder="tracker_fake_plugin:affine",
         params={"size": 4, "fault": fault, "delay": delay, "seed": zlib.crc32(case_id.encode())},
-        inputs=(InputSpec("x", (2, 4)),),
+        inputs=(InputSpec("x", (2, 4), dynamic=((0, "batch"),) if tags else ()),),
         kind="unit",
         sets=frozenset(sets),
+        tags=tags,
         description=f"fake affine model, converter fault: {fault}",
     )
 
@@ -149,6 +200,10 @@ CASES = [
 for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "unsupported",
                "perturb", "nan", "runtime_abort"):
     CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}", _fault, sets=("faults",)))
+# classifiers (4 classes, 2 rows per input set) for the oracles of the second study
+for _fault in ("none", "perturb_one_weight", "runtime_perturb", "fixed_shape"):
+    CASES.append(fake_case(f"fake-classifier-{_fault.replace('_', '-')}", _fault, sets=("oracles",),
+                           tags=("classifier",)))
 
 
 @hookimpl
@@ -164,6 +219,7 @@ def register_converters(register):
 @hookimpl
 def register_runtimes(register):
     register(NumpyRunner())
+    register(NumpyReference())
 
 
 @hookimpl

@@ -8,7 +8,7 @@ def test_the_fake_plugin_registers_every_kind():
     registry = Registry.load(entry_points=False, modules=["tracker_fake_plugin"])
     assert set(registry.frameworks) == {"fake-numpy"}
     assert set(registry.converters) == {"fake-saver"}
-    assert set(registry.runtimes) == {"fake-runner"}
+    assert set(registry.runtimes) == {"fake-runner", "fake-reference"}
     assert len(registry.cases) >= 10
     assert registry.owner("converter", "fake-saver").name == "tracker_fake_plugin"
     assert registry.converters["fake-saver"].unavailable_reason() is None

@@ -12,7 +12,9 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from tracker.cli import oracle_view
 from tracker.cli.common import add_store_option, render_table, shorten, store_path
+from tracker.errors import SelectionError
 from tracker.outcomes import Outcome
 from tracker.store import Store
 
@@ -27,7 +29,7 @@ LATEST_CASES = """latest AS (
 _QUERY = f"""
     WITH {LATEST_CASES}
     SELECT r.case_id, l.kind, r.result_id, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
-           r.outcome, r.subkind, r.stage, r.signature, r.created_at
+           r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.fault_stage, r.created_at
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN environments e ON e.env_id = r.env_id
@@ -42,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("table", "json", "csv"), default="table", help="output format"
     )
+    parser.add_argument("--oracle", default=None, metavar="NAME",
+                        help="show one oracle's verdicts and metrics instead of the outcomes "
+                             "(numeric, agreement, dynamic-shapes, performance, robustness, ...)")
 
 
 def _version_key(label: str) -> tuple[Any, ...]:
@@ -78,6 +83,8 @@ def load_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.oracle:
+        return _main_oracle(args)
     rows = load_rows(args)
     if args.format == "json":
         print(json.dumps(rows, indent=2, default=str))
@@ -91,6 +98,27 @@ def main(args: argparse.Namespace) -> int:
         print("the store holds no result yet (run `nox -s sweep`)")
         return 0
     print(render_matrix(rows))
+    return 0
+
+
+def _main_oracle(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args), read_only=True) as store:
+        rows = [r for r in query_rows(store, args.pipeline) if not args.cases or r["case_id"] in args.cases]
+        judged = oracle_view.oracle_rows(store, args.oracle, rows)
+        known = oracle_view.known_oracles(store)
+    if args.oracle not in known:
+        raise SelectionError(f"no verdict of an oracle named {args.oracle!r} in the store",
+                             hint=f"oracles with verdicts: {', '.join(known) or 'none yet'}")
+    if args.format == "json":
+        print(oracle_view.as_json(judged))
+    elif args.format == "csv":
+        flat = [{**{k: v for k, v in r.items() if k != "metrics"}, **r["metrics"]} for r in judged]
+        names = list(dict.fromkeys(k for r in flat for k in r)) or ["case_id"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=names)
+        writer.writeheader()
+        writer.writerows(flat)
+    else:
+        print(oracle_view.render(args.oracle, judged, ordered_environments(rows)))
     return 0
 
 
@@ -143,6 +171,18 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
                 str(counts.get("real", 0)), str(counts.get("unit", 0)), str(counts.get("synthetic", 0)),
             ])
     out.append(render_table(["outcome", "total", "real", "unit", "synthetic"], kind_rows, "<>>>>"))
+
+    located = Counter((r["outcome"], r["fault_location"] or "not localized") for r in rows
+                      if r["outcome"] not in (Outcome.OK.value, Outcome.ENV_ERROR.value, Outcome.NOT_RUNNABLE.value))
+    if located:
+        out.append("\nwhose fault (the second runtime localizes failures of the runtime stages):")
+        places = ("converter", "runtime", "undetermined", "not localized")
+        location_rows = [[outcome.value, *[str(located.get((outcome.value, p), 0)) for p in places]]
+                         for outcome in Outcome if any((outcome.value, p) in located for p in places)]
+        out.append(render_table(["outcome", *places], location_rows, "<>>>>"))
+        stages = Counter(r["fault_stage"] for r in rows if r["fault_stage"])
+        if stages:
+            out.append("converter failures by stage: " + ", ".join(f"{s} {n}" for s, n in stages.most_common()))
 
     signatures = Counter(
         (r["outcome"], r["signature"]) for r in rows if r["outcome"] != Outcome.OK.value

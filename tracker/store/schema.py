@@ -6,7 +6,7 @@ hold JSON are ``VARCHAR``; DuckDB's ``json_extract`` reads them.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = {
     "meta": """
@@ -78,7 +78,8 @@ TABLES = {
             artifact_sha256 VARCHAR,
             artifact_bytes  BIGINT,
             seconds         DOUBLE,
-            created_at      TIMESTAMP NOT NULL
+            created_at      TIMESTAMP NOT NULL,
+            fault_stage     VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
         )""",
     "results": """
         CREATE TABLE results (
@@ -107,7 +108,9 @@ TABLES = {
             wall_seconds       DOUBLE,
             peak_rss_mb        DOUBLE,
             log_path           VARCHAR,
-            created_at         TIMESTAMP NOT NULL
+            created_at         TIMESTAMP NOT NULL,
+            fault_location     VARCHAR,          -- whose fault a failure is: converter | runtime | undetermined
+            fault_stage        VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
         )""",
     "verdicts": """
         CREATE TABLE verdicts (
@@ -127,4 +130,11 @@ TABLES = {
 }
 
 # version -> statements that bring a store from version-1 to version.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    # 2: where a failure lies (a second runtime localizes it) and the converter's stage
+    2: [
+        "ALTER TABLE results ADD COLUMN IF NOT EXISTS fault_location VARCHAR",
+        "ALTER TABLE results ADD COLUMN IF NOT EXISTS fault_stage VARCHAR",
+        "ALTER TABLE conversions ADD COLUMN IF NOT EXISTS fault_stage VARCHAR",
+    ],
+}

@@ -65,6 +65,7 @@ class ConversionRecord:
     artifact_sha256: str | None = None
     artifact_bytes: int | None = None
     seconds: float | None = None
+    fault_stage: str | None = None
 
 
 @dataclasses.dataclass
@@ -93,6 +94,8 @@ class ResultRecord:
     wall_seconds: float | None = None
     peak_rss_mb: float | None = None
     log_path: str | None = None
+    fault_location: str | None = None  # converter | runtime | undetermined (failures only)
+    fault_stage: str | None = None  # the converter stage that failed (api.FAILURE_STAGES)
     verdicts: list[VerdictRecord] = dataclasses.field(default_factory=list)
     result_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -101,6 +104,7 @@ _RESULT_COLUMNS = [
     f.name for f in dataclasses.fields(ResultRecord) if f.name not in ("verdicts",)
 ] + ["created_at"]
 _CONVERSION_COLUMNS = [f.name for f in dataclasses.fields(ConversionRecord)] + ["created_at"]
+_CONVERSION_FIELDS = [f.name for f in dataclasses.fields(ConversionRecord)]
 
 
 class Store:
@@ -363,13 +367,13 @@ class Store:
     # -- reading --------------------------------------------------------------------------
     def conversion(self, conversion_key: str) -> ConversionRecord | None:
         cursor = self.con.execute(
-            f"SELECT {', '.join(_CONVERSION_COLUMNS[:-1])} FROM conversions WHERE conversion_key = ?",
+            f"SELECT {', '.join(_CONVERSION_FIELDS)} FROM conversions WHERE conversion_key = ?",
             [conversion_key],
         )
         row = cursor.fetchone()
         if row is None:
             return None
-        data = dict(zip(_CONVERSION_COLUMNS[:-1], row, strict=True))
+        data = dict(zip(_CONVERSION_FIELDS, row, strict=True))
         data["options"] = json.loads(data["options"])
         data["fingerprint"] = json.loads(data["fingerprint"])
         return ConversionRecord(**data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -68,7 +69,53 @@ class Cache:
         key: str,
         inputs: Sequence[Sequence[np.ndarray]],
         outputs: Sequence[Sequence[np.ndarray]],
+        info: Mapping[str, float] | None = None,
     ) -> Path:
+        """Store the input sets, the framework's outputs on them, and ``info`` (numbers
+        measured on the source model: parameter bytes, eager latency)."""
+        return self._save_sets(self.reference_path(key), inputs, outputs, info)
+
+    def load_reference(self, key: str) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None:
+        loaded = self._load_sets(self.reference_path(key))
+        return None if loaded is None else (loaded[0], loaded[1])
+
+    def reference_info(self, key: str) -> dict[str, float]:
+        """The numbers saved with a reference (empty for references saved without)."""
+        loaded = self._load_sets(self.reference_path(key))
+        return {} if loaded is None else loaded[2]
+
+    # -- extra input sets (Oracle.extra_inputs) -------------------------------------------
+    def extra_path(self, reference: str, recipe_key: str) -> Path:
+        return self.reference_path(reference).with_name(f"{reference}.extra-{recipe_key}.npz")
+
+    def save_extra(self, reference: str, recipe_key: str, inputs: Sequence[Sequence[np.ndarray]],
+                   outputs: Sequence[Sequence[np.ndarray]]) -> Path:
+        return self._save_sets(self.extra_path(reference, recipe_key), inputs, outputs, None)
+
+    def load_extra(self, reference: str, recipe_key: str) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None:
+        loaded = self._load_sets(self.extra_path(reference, recipe_key))
+        return None if loaded is None else (loaded[0], loaded[1])
+
+    def save_extra_unavailable(self, reference: str, recipe_key: str, reason: str) -> None:
+        """Remember that these extra inputs cannot be made with this framework version
+        (so that every environment does not build the model again to learn it)."""
+        path = self.extra_path(reference, recipe_key).with_suffix(".unavailable")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(reason, encoding="utf-8")
+        os.replace(temporary, path)
+
+    def extra_unavailable(self, reference: str, recipe_key: str) -> str | None:
+        path = self.extra_path(reference, recipe_key).with_suffix(".unavailable")
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    # -- the npz format shared by references and extra sets ---------------------------------
+    @staticmethod
+    def _save_sets(path: Path, inputs: Sequence[Sequence[np.ndarray]],
+                   outputs: Sequence[Sequence[np.ndarray]], info: Mapping[str, float] | None) -> Path:
         import numpy as np
 
         arrays: dict[str, np.ndarray] = {}
@@ -78,7 +125,7 @@ class Cache:
             for i, array in enumerate(sample_out):
                 arrays[f"out_{s}_{i}"] = array
         arrays["meta"] = np.array([len(inputs)])
-        path = self.reference_path(key)
+        arrays["info"] = np.array(json.dumps(dict(info or {}), sort_keys=True))
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
@@ -88,10 +135,10 @@ class Cache:
         os.replace(temporary, path)
         return path
 
-    def load_reference(self, key: str) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None:
+    @staticmethod
+    def _load_sets(path: Path) -> tuple[list[list[Any]], list[list[Any]], dict[str, float]] | None:
         import numpy as np
 
-        path = self.reference_path(key)
         if not path.is_file():
             return None
         try:
@@ -99,11 +146,12 @@ class Cache:
                 samples = int(data["meta"][0])
                 inputs = [_collect(data, f"in_{s}_") for s in range(samples)]
                 outputs = [_collect(data, f"out_{s}_") for s in range(samples)]
+                info = json.loads(str(data["info"])) if "info" in data.files else {}
         except (OSError, ValueError, KeyError):
             with contextlib.suppress(OSError):
                 path.unlink()  # unreadable: recompute it
             return None
-        return inputs, outputs
+        return inputs, outputs, info
 
     # -- artifacts ------------------------------------------------------------------------
     def publish_artifact(self, key: str, produced: Path) -> tuple[str, str, int]:

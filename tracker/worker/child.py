@@ -1,27 +1,34 @@
-"""One case, in its own child process: reference, convert, check, load, run, judge.
+"""One case, in its own child process: reference, convert, check, load, run, judge, and
+for a failure, localize.
 
 The child tells the parent which stage it is in before entering it, so that a crash or a
 hang is attributed to the right stage, and it sends the conversion's outcome as soon as
 it is known, so the artifact is shared with other environments even if the runtime then
-crashes. Everything the plugins print goes to the case's log file.
+crashes. A failure's result is sent before the second runtime localizes it, so that a
+second runtime that dies or hangs costs only the localization. Everything the plugins
+print goes to the case's log file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import faulthandler
 import os
 import shutil
 import sys
+import signal
 import time
 import traceback
 from pathlib import Path
 from typing import Any
 
-from tracker.api import ConversionRequest, Evidence, Verdict
+from tracker.api import ConversionRequest, Evidence, ExtraRun, Verdict
+from tracker.cases import hash_json
 from tracker.inputs import make_inputs
 from tracker.outcomes import STAGE_OUTCOME, Outcome
 from tracker.signatures import exception_signature, safe_text
+from tracker.worker import extras, memory
 from tracker.worker.cache import Cache
 from tracker.worker.job import Job
 from tracker.worker.procs import die_with_parent
@@ -127,22 +134,20 @@ class _CaseRun:
         framework = registry.get("framework", job.framework)
         converter = registry.get("converter", job.converter)
         runtime = registry.get("runtime", job.runtime)
+        second = registry.get("runtime", job.second_runtime) if job.second_runtime else None
         oracles = [registry.get("oracle", name) for name in job.oracles]
+        output_oracles = [o for o in oracles if o.stage == "outputs" and o.applies_to(converter.output_format)]
 
-        # -- reference --------------------------------------------------------------------
+        # -- reference, and the extra input sets the oracles ask for ----------------------
         self.stage("reference")
         started = time.perf_counter()
-        cached = self.cache.load_reference(job.reference_key)
-        if cached is None:
-            try:
-                self.model = framework.build(case)
-                inputs = [make_inputs(case.inputs, case.seed, s) for s in range(case.samples)]
-                expected = [framework.run(self.model, sample) for sample in inputs]
-            except Exception as exc:  # noqa: BLE001
-                return self.failure("reference", exc, "reference_failed")
-            self.cache.save_reference(job.reference_key, inputs, expected)
-        else:
-            inputs, expected = cached
+        try:
+            inputs, expected = self.reference(framework, case)
+        except Exception as exc:  # noqa: BLE001
+            return self.failure("reference", exc, "reference_failed")
+        requests = extras.requests(case, output_oracles, job.oracle_options, job.options)
+        maker = extras.Maker(self.cache, job.reference_key, case, framework, self.source_model)
+        sets = maker.make_all(extras.unique(requests))
         self.timings["reference_seconds"] = time.perf_counter() - started
 
         # -- conversion -------------------------------------------------------------------
@@ -161,6 +166,8 @@ class _CaseRun:
                 "signature": conversion.get("signature"),
                 "message": conversion.get("message"),
                 "conversion_reused": reused,
+                "fault_location": "converter",
+                "fault_stage": conversion.get("fault_stage"),
             }
         artifact = self.cache.root / conversion["artifact"]
         evidence = Evidence(
@@ -172,11 +179,15 @@ class _CaseRun:
             inputs=inputs,
             expected=expected,
             timings=self.timings,
+            source=self.cache.reference_info(job.reference_key),
         )
 
         # -- artifact oracles -------------------------------------------------------------
         self.stage("check")
-        artifact_failed = self.judge([o for o in oracles if o.stage == "artifact"], evidence)
+        artifact_failed = self.judge([o for o in oracles if o.stage == "artifact"], evidence, requests,
+                                     {}, extras.ExtraSets())
+        if artifact_failed is not None:
+            artifact_failed["fault_location"] = "converter"
 
         # -- runtime ----------------------------------------------------------------------
         outcome: dict[str, Any] | None = artifact_failed
@@ -189,27 +200,32 @@ class _CaseRun:
                 "message": reason,
                 "conversion_reused": reused,
             }
+        names = [spec.name for spec in case.inputs]
         self.stage("load")
+        before = memory.start_peak_window()
         started = time.perf_counter()
         try:
             session = runtime.load(artifact, job.runtime_options)
         except Exception as exc:  # noqa: BLE001
-            return outcome or self.failure("load", exc) | {"conversion_reused": reused}
+            failed = outcome or self.failure("load", exc) | {"conversion_reused": reused}
+            return self.localized(failed, evidence, second, output_oracles, requests, sets)
         self.timings["load_seconds"] = time.perf_counter() - started
         self.stage("run")
         started = time.perf_counter()
         try:
-            names = [spec.name for spec in case.inputs]
             actual = [runtime.run(session, dict(zip(names, sample, strict=True))) for sample in inputs]
         except Exception as exc:  # noqa: BLE001
-            return outcome or self.failure("run", exc) | {"conversion_reused": reused}
+            failed = outcome or self.failure("run", exc) | {"conversion_reused": reused}
+            return self.localized(failed, evidence, second, output_oracles, requests, sets)
         self.timings["run_seconds"] = time.perf_counter() - started
+        evidence.runtime = memory.peak_window_since(before)
+        runs = extras.run_all(sets, lambda sample: runtime.run(session, dict(zip(names, sample, strict=True))))
 
         # -- output oracles ---------------------------------------------------------------
         self.stage("judge")
         evidence.actual = actual
-        output_oracles = [o for o in oracles if o.stage == "outputs"]
-        outputs_failed = self.judge(output_oracles, evidence)
+        evidence.run_converted = lambda sample: runtime.run(session, dict(zip(names, sample, strict=True)))
+        outputs_failed = self.judge(output_oracles, evidence, requests, runs, sets)
         if outputs_failed is None and not any(
             v["passed"] is True for v in self.verdicts
             if v["oracle"] in {o.name for o in output_oracles}
@@ -223,7 +239,28 @@ class _CaseRun:
                 "message": "no oracle judged the outputs (all were not applicable)",
             }
         final = outcome or outputs_failed or {"outcome": Outcome.OK.value, "stage": None}
-        return final | {"conversion_reused": reused}
+        return self.localized(final | {"conversion_reused": reused}, evidence, second, output_oracles,
+                              requests, sets)
+
+    # -- the stages -----------------------------------------------------------------------
+    def source_model(self, framework: Any, case: Any) -> Any:
+        """The source model, built once per child (only when something needs it)."""
+        if self.model is None:
+            self.model = framework.build(case)
+        return self.model
+
+    def reference(self, framework: Any, case: Any) -> tuple[list[Any], list[Any]]:
+        """The input sets and the framework's outputs on them, from the cache or computed
+        (with the numbers measured on the source model saved beside them)."""
+        cached = self.cache.load_reference(self.job.reference_key)
+        if cached is not None:
+            return cached
+        model = self.source_model(framework, case)
+        inputs = [make_inputs(case.inputs, case.seed, s) for s in range(case.samples)]
+        expected = [framework.run(model, sample) for sample in inputs]
+        info = extras.measure_source(framework, model, inputs[0])
+        self.cache.save_reference(self.job.reference_key, inputs, expected, info)
+        return inputs, expected
 
     def convert(self, framework: Any, converter: Any, case: Any, sample: list[Any]) -> dict[str, Any]:
         job = self.job
@@ -239,11 +276,9 @@ class _CaseRun:
         started = time.perf_counter()
         scratch = self.cache.scratch_dir(job.conversion_key)
         try:
-            if self.model is None:
-                self.model = framework.build(case)
             request = ConversionRequest(
                 case=case,
-                model=self.model,
+                model=self.source_model(framework, case),
                 sample_inputs=sample,
                 options=dict(job.options),
                 output_dir=scratch,
@@ -259,9 +294,10 @@ class _CaseRun:
                 "signature": exception_signature(exc),
                 "message": safe_text("".join(traceback.format_exception(exc)[-20:])),
                 "seconds": seconds,
+                "fault_stage": _failure_stage(converter, exc),
             }
         seconds = time.perf_counter() - started
-        if produced.parent != scratch:
+        if scratch not in produced.parents:
             raise RuntimeError(
                 f"converter {converter.name!r} wrote {produced} outside its output_dir {scratch}"
             )
@@ -274,29 +310,15 @@ class _CaseRun:
             "seconds": seconds,
         }
 
-    def judge(self, oracles: list[Any], evidence: Evidence) -> dict[str, Any] | None:
+    def judge(self, oracles: list[Any], evidence: Evidence, requests: dict[str, dict[str, Any]],
+              runs: dict[str, ExtraRun], sets: extras.ExtraSets) -> dict[str, Any] | None:
         """Run oracles; return the failure outcome of the first that failed, if any."""
         first_failure: dict[str, Any] | None = None
         for oracle in oracles:
             if not oracle.applies_to(evidence.artifact_format):
                 continue
-            evidence.options = {**oracle.defaults, **self.job.oracle_options.get(oracle.name, {})}
-            try:
-                verdict = oracle.judge(evidence)
-                signature = f"{oracle.name}: {verdict.subkind or 'failed'}"
-            except Exception as exc:  # noqa: BLE001 - an oracle bug is a failed verdict
-                traceback.print_exception(exc)
-                verdict = Verdict(False, message=safe_text(f"oracle raised {exc!r}"), subkind="oracle_error")
-                signature = f"{oracle.name}: {exception_signature(exc)}"
-            self.verdicts.append(
-                {
-                    "oracle": oracle.name,
-                    "passed": verdict.passed,
-                    "subkind": verdict.subkind,
-                    "message": safe_text(verdict.message, 4_000),
-                    "metrics": {k: float(v) for k, v in verdict.metrics.items()},
-                }
-            )
+            verdict, signature = self.verdict_of(oracle, evidence, requests, runs, sets)
+            self.verdicts.append(_verdict_record(oracle.name, verdict))
             self.messenger.send("verdicts", self.verdicts)
             if verdict.passed is False and first_failure is None:
                 first_failure = {
@@ -305,5 +327,120 @@ class _CaseRun:
                     "stage": "check" if oracle.stage == "artifact" else "judge",
                     "signature": signature,
                     "message": safe_text(verdict.message),
+                    "failed_oracle": oracle.name,
                 }
         return first_failure
+
+    def verdict_of(self, oracle: Any, evidence: Evidence, requests: dict[str, dict[str, Any]],
+                   runs: dict[str, ExtraRun], sets: extras.ExtraSets) -> tuple[Verdict, str]:
+        """One oracle's verdict on ``evidence`` (given the extra runs it asked for) and the
+        signature its failure would have; an oracle that raises has failed."""
+        evidence.options = {**oracle.defaults, **self.job.oracle_options.get(oracle.name, {})}
+        asked = requests.get(oracle.name, {})
+        evidence.extra = {name: runs[key] for name, (key, _) in asked.items() if key in runs}
+        evidence.extra_unavailable = {name: sets.unavailable.get(key, "these inputs were not made")
+                                      for name, (key, _) in asked.items() if key not in runs}
+        try:
+            verdict = oracle.judge(evidence)
+            return verdict, f"{oracle.name}: {verdict.subkind or 'failed'}"
+        except Exception as exc:  # noqa: BLE001 - an oracle bug is a failed verdict
+            traceback.print_exception(exc)
+            verdict = Verdict(False, message=safe_text(f"oracle raised {exc!r}"), subkind="oracle_error")
+            return verdict, f"{oracle.name}: {exception_signature(exc)}"
+
+    # -- localization ---------------------------------------------------------------------
+    def localized(self, failed: dict[str, Any], evidence: Evidence, second: Any, output_oracles: list[Any],
+                  requests: dict[str, dict[str, Any]], sets: extras.ExtraSets) -> dict[str, Any]:
+        """``failed`` with ``fault_location``: a failure of the runtime stages is run again
+        in the second runtime (when the pipeline names one), and judged again by the
+        oracle that failed (by every output oracle that needs no extra inputs, for a
+        failure to load or run). The second runtime agreeing with the source puts the
+        fault on the runtime under test; disagreeing too, on the converter; failing or
+        not finishing in time, nowhere (``undetermined``)."""
+        if failed.get("fault_location") or failed["outcome"] not in LOCALIZABLE:
+            return failed
+        if second is None:
+            return failed
+        self.messenger.send("result", failed | {"timings": dict(self.timings), "verdicts": list(self.verdicts)})
+        name = failed.get("failed_oracle")
+        judges = ([o for o in output_oracles if o.name == name] if name
+                  else [o for o in output_oracles if not requests.get(o.name)])
+        location, verdict = self.second_opinion(second, evidence, judges, requests, sets)
+        self.verdicts.append(_verdict_record(f"localize:{second.name}", verdict))
+        self.messenger.send("verdicts", self.verdicts)
+        return failed | {"fault_location": location}
+
+    def second_opinion(self, second: Any, evidence: Evidence, judges: list[Any],
+                       requests: dict[str, dict[str, Any]], sets: extras.ExtraSets) -> tuple[str, Verdict]:
+        """(location, the verdict recorded for the localization)."""
+        if not judges:
+            return "undetermined", Verdict(None, message="no oracle can judge the second runtime's outputs",
+                                           subkind="undetermined")
+        names = [spec.name for spec in evidence.case.inputs]
+        started = time.perf_counter()
+        try:
+            with _deadline(self.job.second_runtime_timeout):
+                session = second.load(evidence.artifact, {})
+                run = lambda sample: second.run(session, dict(zip(names, sample, strict=True)))  # noqa: E731
+                actual = [run(sample) for sample in evidence.inputs or []]
+                wanted = {key for oracle in judges for key, _ in requests.get(oracle.name, {}).values()}
+                runs = extras.run_all(sets.only(wanted), run)
+                second_evidence = dataclasses.replace(evidence, actual=actual, run_converted=run, runtime={})
+                verdicts = [self.verdict_of(oracle, second_evidence, requests, runs, sets)[0] for oracle in judges]
+        except Exception as exc:  # noqa: BLE001 - the second runtime's failure says nothing
+            traceback.print_exception(exc)
+            return "undetermined", Verdict(
+                None, {"seconds": time.perf_counter() - started},
+                safe_text(f"the second runtime {second.name} could not run the artifact: "
+                          f"{exception_signature(exc)}"), subkind="undetermined")
+        metrics = {"seconds": time.perf_counter() - started}
+        for oracle, verdict in zip(judges, verdicts, strict=True):
+            metrics |= {f"{oracle.name}.{k}": v for k, v in verdict.metrics.items()}
+        if any(v.passed is False for v in verdicts):
+            failed = next(v for v in verdicts if v.passed is False)
+            return "converter", Verdict(False, metrics, safe_text(
+                f"the second runtime {second.name} disagrees with the source too: {failed.message}"),
+                subkind="converter")
+        if any(v.passed is True for v in verdicts):
+            return "runtime", Verdict(True, metrics, f"the second runtime {second.name} agrees with the source",
+                                      subkind="runtime")
+        return "undetermined", Verdict(None, metrics, "no oracle could judge the second runtime's outputs",
+                                       subkind="undetermined")
+
+
+# the outcomes a second runtime can localize: the artifact converted and passed its checks
+LOCALIZABLE = {Outcome.RUNTIME_LOAD_ERROR.value, Outcome.RUNTIME_ERROR.value, Outcome.INCORRECT.value}
+
+
+def _verdict_record(oracle: str, verdict: Verdict) -> dict[str, Any]:
+    return {
+        "oracle": oracle,
+        "passed": verdict.passed,
+        "subkind": verdict.subkind,
+        "message": safe_text(verdict.message, 4_000),
+        "metrics": {k: float(v) for k, v in verdict.metrics.items()},
+    }
+
+
+def _failure_stage(converter: Any, exc: BaseException) -> str | None:
+    try:
+        return converter.failure_stage(exc)
+    except Exception:  # noqa: BLE001 - a plugin's classifier must not hide the failure
+        traceback.print_exc()
+        return None
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Any:
+    """Raise :class:`TimeoutError` in this (main) thread after ``seconds``."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"did not finish within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -26,6 +26,8 @@ class Job:
     conversion: Mapping[str, Any] | None  # a stored ConversionRecord, as a dict
     log_path: str
     threads: int = 1
+    second_runtime: str | None = None  # runs a failing artifact again to localize the fault
+    second_runtime_timeout: float = 120.0
 
 
 @dataclasses.dataclass

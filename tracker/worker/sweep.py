@@ -97,6 +97,7 @@ class Sweep:
         self.cache = Cache(options.cache)
         self.started = time.monotonic()
         self.oracle_names: list[str] = []
+        self.second_runtime: str | None = None
         self._id_width = 28  # of the case-id column in the progress lines
         self.interrupts = Interrupts()
 
@@ -109,6 +110,7 @@ class Sweep:
         runtime = registry.get("runtime", self.pair.runtime)
         oracles = self._oracles(registry)
         self.oracle_names = [o.name for o in oracles]
+        self.second_runtime = self._second_runtime(registry)
         if self.pair.framework not in converter.frameworks:
             raise ConfigError(
                 f"{self.pair.source}: converter {converter.name!r} does not accept "
@@ -161,6 +163,19 @@ class Sweep:
                 hint="add one (e.g. 'numeric') to its 'oracles' list",
             )
         return oracles
+
+    def _second_runtime(self, registry: Registry) -> str | None:
+        """The runtime that localizes failures, if the pipeline names one and it can run here."""
+        name = self.pair.second_runtime
+        if name is None:
+            return None
+        second = registry.get("runtime", name)  # a misspelled name is a plugin error
+        reason = second.unavailable_reason() or second.not_runnable_reason()
+        if reason:
+            self.out(f"   warning: the second runtime {name} cannot run here ({reason}): "
+                     "failures are not localized")
+            return None
+        return name
 
     def _select(self, registry: Registry, *, applicable_only: bool = True) -> list[ModelCase]:
         cases = select(
@@ -368,6 +383,8 @@ class Sweep:
             conversion=dataclasses.asdict(stored) if stored is not None else None,
             log_path=str(self.options.logs / run_id / f"{case.id}.log"),
             threads=self.options.threads,
+            second_runtime=self.second_runtime,
+            second_runtime_timeout=self.pair.second_runtime_timeout,
         )
 
     def _record_report(
@@ -396,6 +413,8 @@ class Sweep:
             wall_seconds=report.wall_seconds,
             peak_rss_mb=report.peak_rss_mb or None,
             log_path=report.job.log_path,
+            fault_location=result.get("fault_location"),
+            fault_stage=result.get("fault_stage"),
             verdicts=[VerdictRecord(**v) for v in verdicts],
         )
         if record.outcome == Outcome.OK.value:
@@ -411,6 +430,10 @@ class Sweep:
         """The result of a child that ended without reporting one."""
         stage = report.last_stage
         tail = _log_tail(report.job.log_path)
+        located = {"fault_location": "converter"} if stage == "convert" else {}
+        return self._death_outcome(report, stage, tail) | located
+
+    def _death_outcome(self, report: ChildReport, stage: str, tail: str) -> dict[str, Any]:
         if report.killed_for == "timeout":
             return {
                 "outcome": Outcome.TIMEOUT.value,

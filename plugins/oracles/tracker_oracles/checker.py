@@ -1,10 +1,16 @@
 """``onnx-checker``: the ONNX checker with ``full_check`` (which includes strict shape
-inference). A failure makes the case ``invalid_model``.
+inference), and an honest artifact: the opset (of the default domain) and the IR version
+it declares are those the converter was asked for. A failure makes the case
+``invalid_model``: subkind ``checker``, or ``opset_mismatch`` / ``ir_mismatch`` for a
+converter that silently wrote another opset or IR version than asked.
 
 Metrics: ``ir_version``, ``opset`` (of the default domain), ``nodes``, ``artifact_bytes``,
-``opset_requested`` (when the converter was given one), and ``opset_matches`` (1/0).
+``functions`` (local functions), ``opset_requested`` and ``opset_matches`` (1/0) when the
+converter was given an ``opset`` option, ``ir_version_requested`` and
+``ir_version_matches`` when given an ``ir_version``.
 
-Options: ``full_check`` (bool, default true).
+Options: ``full_check`` (bool, default true); ``on_mismatch`` (``fail``, default, or
+``warn``: record the metrics and pass).
 """
 
 from __future__ import annotations
@@ -14,13 +20,13 @@ from tracker.plugin import Evidence, Oracle, Verdict
 
 class OnnxChecker(Oracle):
     name = "onnx-checker"
-    description = "onnx.checker.check_model(full_check=True) and shape inference"
+    description = "onnx.checker.check_model(full_check=True), and the opset and IR version asked for"
     stage = "artifact"
     formats = ("onnx",)
     requires = ("onnx",)
     packages = ("onnx",)
     preload = ("onnx",)
-    defaults = {"full_check": True}
+    defaults = {"full_check": True, "on_mismatch": "fail"}
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         import onnx
@@ -32,14 +38,24 @@ class OnnxChecker(Oracle):
             "ir_version": float(model.ir_version),
             "opset": float(opset),
             "nodes": float(len(model.graph.node)),
+            "functions": float(len(model.functions)),
             "artifact_bytes": float(evidence.artifact.stat().st_size),
         }
-        requested = evidence.converter_options.get("opset")
-        if requested is not None:
-            metrics["opset_requested"] = float(requested)
-            metrics["opset_matches"] = float(int(requested) == opset)
+        mismatches = []
+        for option, declared, what in (("opset", opset, "opset"), ("ir_version", model.ir_version, "IR version")):
+            requested = evidence.converter_options.get(option)
+            if requested is None:
+                continue
+            metrics[f"{option}_requested"] = float(requested)
+            metrics[f"{option}_matches"] = float(int(requested) == declared)
+            if int(requested) != declared:
+                mismatches.append((option, f"asked for {what} {int(requested)}, the artifact declares {declared}"))
         try:
             onnx.checker.check_model(path, full_check=bool(evidence.options.get("full_check", True)))
         except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
             return Verdict(False, metrics, f"{type(exc).__name__}: {exc}", subkind="checker")
-        return Verdict(True, metrics)
+        if mismatches and evidence.options.get("on_mismatch", "fail") == "fail":
+            option = mismatches[0][0]
+            return Verdict(False, metrics, "; ".join(text for _, text in mismatches),
+                           subkind="opset_mismatch" if option == "opset" else "ir_mismatch")
+        return Verdict(True, metrics, "; ".join(text for _, text in mismatches))

@@ -16,10 +16,18 @@ Metrics (worst over input sets and outputs): ``max_abs_error``, ``max_rel_error`
 ``max_abs_error[i]``. All are stored, whatever the verdict, so a stricter tolerance can be
 applied later without re-running anything.
 
-Options (``oracle-options.numeric`` in ``envs/``), per dtype::
+Options (``oracle-options.numeric`` in ``envs/``), per dtype, and per kind of case
+(``real``, ``unit``, ``synthetic``) over those::
 
     float32 = { rtol = 1e-3, atol = 1e-5 }
     float16 = { rtol = 1e-2, atol = 1e-3 }
+    kinds.synthetic.float32 = { rtol = 1e-3, atol = 1e-4 }
+
+The defaults (:data:`DEFAULT_TOLERANCES`) are those of ``torch.testing.assert_close`` for
+float32 loosened to rtol 1e-3 (the published study's torch.onnx runs used rtol 1e-3; a
+converter's fused kernels differ from eager at that level), and float16 / bfloat16 at
+their own precision. Since every metric is stored, a stricter tolerance can be applied
+to a store afterwards with SQL over ``metrics``.
 """
 
 from __future__ import annotations
@@ -73,8 +81,17 @@ class Numeric(Oracle):
 
     @staticmethod
     def _tolerance(evidence: Evidence, dtype: Any) -> dict[str, float]:
-        table = {**DEFAULT_TOLERANCES, **evidence.options}
-        return dict(table.get(str(dtype), table["float32"]))
+        return tolerance(evidence.options, str(dtype), evidence.case.kind)
+
+
+def tolerance(options: Any, dtype: str, kind: str) -> dict[str, float]:
+    """The {rtol, atol} for outputs of ``dtype`` in a case of ``kind``: the kind's entry,
+    else the dtype's, else float32's."""
+    table = {**DEFAULT_TOLERANCES, **{k: v for k, v in options.items() if k != "kinds"}}
+    per_kind = (options.get("kinds") or {}).get(kind, {})
+    chosen = dict(table.get(dtype, table["float32"]))
+    chosen.update(per_kind.get(dtype, {}))
+    return {"rtol": float(chosen["rtol"]), "atol": float(chosen["atol"])}
 
 
 def compare(

@@ -1,0 +1,86 @@
+"""``robustness``: is the converted model as robust to adversarial inputs as the source?
+
+The second published study found converted models can be more vulnerable to adversarial
+inputs than their source. Adversarial inputs are made on the source model in its own
+framework (``Framework.adversarial``: FGSM, and PGD with ``pgd_steps`` steps), from
+``count`` clean input sets (the agreement oracle's batch), and cached with the case's
+reference. With the source's predictions on the clean inputs as labels, per attack:
+
+- ``<attack>.source_robust_accuracy``: how often the source still predicts its clean
+  label on its own adversarial inputs;
+- ``<attack>.converted_robust_accuracy``: how often the converted model does, on the
+  same adversarial inputs;
+- ``<attack>.adversarial_agreement``: how often the two predict the same class on them.
+
+Fails when the converted model's robust accuracy is more than ``max_drop`` (default 0.1)
+below the source's for an attack. ``epsilon`` is in the model's input units (images are
+normalized with ImageNet statistics, so the default 0.1 is about 6/255 of a pixel's
+range). Applies to cases tagged ``classifier`` (option ``tags``) whose framework plugin
+implements ``adversarial``; not applicable otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tracker.plugin import Evidence, ModelCase, Oracle, Verdict
+from tracker_oracles.classify import is_classifier, logit_rows, top_k
+
+ATTACKS = ("fgsm", "pgd")
+
+
+class Robustness(Oracle):
+    name = "robustness"
+    description = "accuracy under FGSM and PGD attacks made on the source, before and after conversion"
+    stage = "outputs"
+    requires = ("numpy",)
+    defaults = {"count": 32, "epsilon": 0.1, "pgd_steps": 10, "max_drop": 0.1, "tags": ["classifier"]}
+
+    def extra_inputs(self, case: ModelCase, options: Mapping[str, Any],
+                     converter_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        if not is_classifier(case, options):
+            return {}
+        count, epsilon, steps = int(options["count"]), float(options["epsilon"]), int(options["pgd_steps"])
+        return {
+            "clean": {"kind": "samples", "count": count},
+            "fgsm": {"kind": "adversarial", "method": "fgsm", "epsilon": epsilon, "steps": 1,
+                     "step_size": epsilon, "count": count},
+            "pgd": {"kind": "adversarial", "method": "pgd", "epsilon": epsilon, "steps": steps,
+                    "step_size": 2.5 * epsilon / steps, "count": count},
+        }
+
+    def judge_impl(self, evidence: Evidence) -> Verdict:
+        import numpy as np
+
+        options = evidence.options
+        if not is_classifier(evidence.case, options):
+            return Verdict(None, message="not a classifier")
+        missing = [name for name in ("clean", *ATTACKS) if name not in evidence.extra]
+        if missing:
+            return Verdict(None, message="; ".join(f"{name}: {evidence.extra_unavailable.get(name, 'not made')}"
+                                                   for name in missing))
+        failed = [f"{name}: {evidence.extra[name].error}" for name in ("clean", *ATTACKS)
+                  if evidence.extra[name].error is not None]
+        if failed:
+            return Verdict(False, {}, "the runtime failed on adversarial inputs: " + "; ".join(failed),
+                           subkind="runtime_error")
+        labels = top_k(logit_rows(evidence.extra["clean"].expected), 1)[:, 0]
+        metrics: dict[str, float] = {"samples": float(len(labels))}
+        drops = []
+        for attack in ATTACKS:
+            run = evidence.extra[attack]
+            source = top_k(logit_rows(run.expected), 1)[:, 0]
+            converted = top_k(logit_rows(run.actual), 1)[:, 0]
+            metrics[f"{attack}.source_robust_accuracy"] = float(np.mean(source == labels))
+            metrics[f"{attack}.converted_robust_accuracy"] = float(np.mean(converted == labels))
+            metrics[f"{attack}.adversarial_agreement"] = float(np.mean(converted == source))
+            drop = metrics[f"{attack}.source_robust_accuracy"] - metrics[f"{attack}.converted_robust_accuracy"]
+            metrics[f"{attack}.robust_accuracy_drop"] = drop
+            if drop > float(options["max_drop"]):
+                drops.append(f"{attack}: robust accuracy {metrics[f'{attack}.converted_robust_accuracy']:.3f} "
+                             f"against the source's {metrics[f'{attack}.source_robust_accuracy']:.3f}")
+        if drops:
+            return Verdict(False, metrics, f"more vulnerable than the source (max drop {options['max_drop']}): "
+                           + "; ".join(drops), subkind="less_robust")
+        return Verdict(True, metrics)

@@ -1,6 +1,8 @@
 """What a report shows, gathered from the store once: the outcome of every case in every
-environment, the error size per environment, regressions and fixes, and the failure
-table in the shape of the published study of the ONNX converters."""
+environment, the error size per environment, regressions and fixes, the failure table in
+the shape of the published study of the ONNX converters, and the conversion-quality
+table in the shape of the empirical study of model conversion (prediction agreement,
+robustness under attack, time, memory and size)."""
 
 from __future__ import annotations
 
@@ -48,6 +50,32 @@ _ERROR_SIZE = f"""
 """
 
 
+# The second study's measures, per environment: (column, oracle.metric, aggregate).
+QUALITY_COLUMNS = (
+    ("top-1 agreement", "agreement.top1_agreement", "mean"),
+    ("top-5 agreement", "agreement.top5_agreement", "mean"),
+    ("FGSM robust acc. source", "robustness.fgsm.source_robust_accuracy", "mean"),
+    ("FGSM converted", "robustness.fgsm.converted_robust_accuracy", "mean"),
+    ("PGD robust acc. source", "robustness.pgd.source_robust_accuracy", "mean"),
+    ("PGD converted", "robustness.pgd.converted_robust_accuracy", "mean"),
+    ("latency / eager", "performance.latency_ratio", "median"),
+    ("session MB", "performance.session_rss_mb", "median"),
+    ("size / parameters", "performance.size_ratio", "median"),
+)
+FAULT_LOCATIONS = ("converter", "runtime", "undetermined")
+
+_QUALITY = f"""
+    WITH {LATEST_CASES}
+    SELECT r.env_id, m.oracle || '.' || m.name AS metric, avg(m.value) AS mean, median(m.value) AS median,
+           count(*) AS n
+    FROM metrics m JOIN results r USING (result_id)
+    JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
+    WHERE m.oracle || '.' || m.name IN (SELECT unnest(?::VARCHAR[])) AND isfinite(m.value)
+      AND (? IS NULL OR r.pipeline = ?)
+    GROUP BY r.env_id, metric
+"""
+
+
 @dataclasses.dataclass
 class ReportData:
     rows: list[dict[str, Any]]  # one per (case, environment): results.query_rows
@@ -56,6 +84,8 @@ class ReportData:
     error_size: dict[str, dict[str, float]]  # env_id -> median, max, n (numeric max_abs_error)
     steps: list[Step]  # regressions, fixes and the other transitions, grouped
     study: list[tuple[str, str, dict[str, int]]]  # (pipeline.variant, kind, column -> count)
+    # env_id -> column -> value (QUALITY_COLUMNS), and "classifiers", and FAULT_LOCATIONS -> count
+    quality: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
     def cell(self, case_id: str, env_id: str) -> dict[str, Any] | None:
         return self._cells.get((case_id, env_id))
@@ -86,7 +116,26 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
         error_size={r["env_id"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
         steps=group_steps(find_transitions(store, groups)) if groups else [],
         study=study_table(rows),
+        quality=quality_table(store, rows, pipeline),
     )
+
+
+def quality_table(store: Store, rows: list[dict[str, Any]], pipeline: str | None) -> dict[str, dict[str, float]]:
+    """Per environment: the second study's measures (:data:`QUALITY_COLUMNS`), how many
+    classifiers the agreement oracle judged, and where failures were localized."""
+    wanted = [metric for _, metric, _ in QUALITY_COLUMNS]
+    table: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in store.query(_QUALITY, [wanted, pipeline, pipeline]):
+        for column, metric, aggregate in QUALITY_COLUMNS:
+            if metric == row["metric"]:
+                table[row["env_id"]][column] = row[aggregate]
+        if row["metric"] == "agreement.top1_agreement":
+            table[row["env_id"]]["classifiers"] = row["n"]
+    for row in rows:
+        if row.get("fault_location") in FAULT_LOCATIONS:
+            line = table[row["env_id"]]
+            line[row["fault_location"]] = line.get(row["fault_location"], 0) + 1
+    return dict(table)
 
 
 def short_code(outcome: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tracker.cli.common import render_number
-from tracker.reports.data import STUDY_COLUMNS, ReportData, short_code
+from tracker.reports.data import FAULT_LOCATIONS, QUALITY_COLUMNS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.heatmap import render_heatmap
 from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
 from tracker.reports.style import STYLE, colour, esc, outcome_order, swatch
@@ -24,11 +24,13 @@ def render_html(data: ReportData, title: str = "Converter regression report") ->
         (f"<p>{len(data.rows)} results: {len(data.cases)} cases x {len(data.environments)} "
          f"environments; written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"),
         ('<nav><a href="#heatmap">outcomes</a><a href="#trends">per environment</a>'
-         '<a href="#transitions">regressions and fixes</a><a href="#study">failure table</a></nav>'),
+         '<a href="#transitions">regressions and fixes</a><a href="#study">failure table</a>'
+         '<a href="#quality">conversion quality</a></nav>'),
         render_heatmap(data),
         _trends(data),
         _transitions(data),
         _study(data),
+        _quality(data),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -125,6 +127,25 @@ def _study(data: ReportData) -> str:
         "distinct models. <i>converted</i>: the converter wrote an artifact (what happened to it next is in "
         "the columns after it). The study's columns run from <i>converted</i> to <i>successful</i>; the "
         "ones after the line are the tracker's other outcomes, so that nothing is hidden.</p>")
+    return "\n".join(lines)
+
+
+def _quality(data: ReportData) -> str:
+    columns = ["classifiers", *(name for name, _, _ in QUALITY_COLUMNS), *FAULT_LOCATIONS]
+    head = "".join(f'<th class="num">{esc(c)}</th>' for c in columns)
+    lines = ['<h2 id="quality">Conversion quality, as in the empirical study of model conversion</h2>',
+             ('<p class="note">Per environment: the agreement oracle\'s top-1 / top-5 agreement and the '
+              "robustness oracle's accuracy under FGSM and PGD attacks made on the source (means over the "
+              "classifiers judged); the performance oracle's latency over the source's eager latency, session "
+              "memory and artifact size over parameter bytes (medians); and where the failures were localized "
+              "(the second runtime's verdict). Empty where nothing was measured.</p>"),
+             f'<table class="data" id="quality-table"><tr><th>#</th><th>environment</th>{head}</tr>']
+    for index, env in enumerate(data.environments, 1):
+        line = data.quality.get(env["env_id"], {})
+        cells = "".join(f"<td class='num'>{render_number(line.get(c), '&middot;')}</td>" for c in columns)
+        lines.append(f"<tr><td class='num'>{index}</td><td class='mono nowrap'>"
+                     f"{esc(env['label'] or env['env_id'])}</td>{cells}</tr>")
+    lines.append("</table>")
     return "\n".join(lines)
 
 

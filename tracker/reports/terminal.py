@@ -1,6 +1,6 @@
 """The report in the terminal, compactly: the outcome matrix (``tracker results``'s),
 outcomes and error size per environment, regressions and fixes grouped by version step,
-and the study's failure table."""
+the first study's failure table and the second study's conversion-quality table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 from tracker.cli.common import render_number, render_table, shorten
 from tracker.cli.results import render_matrix
-from tracker.reports.data import STUDY_COLUMNS, ReportData, short_code
+from tracker.reports.data import FAULT_LOCATIONS, QUALITY_COLUMNS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
 
 SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
@@ -19,7 +19,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # escape sequences in s
 def render_terminal(data: ReportData) -> str:
     if not data.rows:
         return "the store holds no result yet (run `nox -s sweep`)"
-    sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data)]
+    sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data), _quality(data)]
     return _CONTROL.sub("?", "\n\n".join(sections))
 
 
@@ -65,3 +65,14 @@ def _study(data: ReportData) -> str:
     rows = [[converter, kind, *(str(counts.get(n, 0)) for n in names)] for converter, kind, counts in data.study]
     return ("failures per converter, as in the study of the ONNX converters (counted over results):\n"
             + render_table(["converter", "models", *names], rows, "<<" + ">" * len(names)))
+
+
+def _quality(data: ReportData) -> str:
+    columns = ["classifiers", *(name for name, _, _ in QUALITY_COLUMNS), *FAULT_LOCATIONS]
+    rows = []
+    for index, env in enumerate(data.environments, 1):
+        line = data.quality.get(env["env_id"], {})
+        rows.append([str(index), *(render_number(line.get(c), ".") for c in columns)])
+    return ("conversion quality, as in the empirical study of model conversion (agreement and robustness: "
+            "means over classifiers; latency, memory, size: medians; faults: where the failures lie):\n"
+            + render_table(["env", *columns], rows, ">" * (len(columns) + 1)))

@@ -157,3 +157,12 @@ def test_results_shows_one_oracles_verdicts_and_metrics(swept):
     assert unknown.returncode == 6 and "agreement" in unknown.stderr
     summary = tracker("results", "--store", str(store), check=True).stdout
     assert "whose fault" in summary and "runtime" in summary
+
+
+def test_the_report_has_the_second_studys_quality_table(swept, tmp_path):
+    store, _ = swept
+    text = tracker("report", "--store", str(store), check=True).stdout
+    assert "conversion quality, as in the empirical study" in text
+    tracker("report", "--store", str(store), "--html", str(tmp_path / "site"), check=True)
+    page = (tmp_path / "site" / "index.html").read_text()
+    assert 'id="quality-table"' in page and "PGD converted" in page

@@ -27,6 +27,7 @@ from tracker.registry import Registry
 from tracker.shards import Shard
 from tracker.signatures import safe_text, signature
 from tracker.store import ConversionRecord, ResultRecord, Store, VerdictRecord
+from tracker.worker import extras
 from tracker.worker.cache import Cache, conversion_key, reference_key
 from tracker.worker.interrupts import Interrupts
 from tracker.worker.job import ChildReport, Job
@@ -301,11 +302,13 @@ class Sweep:
         framework_fp = env.fingerprint(framework.packages)
         converter_fp = env.fingerprint([*framework.packages, *converter.packages])
         jobs = [self._job(c, run_id, framework_fp, converter_fp, store) for c in todo]
-        # When every reference and conversion is already cached (a pair that differs only
-        # in its runtime), the framework and converter are not even imported.
+        # When every reference, extra input set and conversion is already cached (a pair
+        # that differs only in its runtime), the framework and converter are not imported.
+        output_oracles = [o for o in oracles if o.stage == "outputs" and o.applies_to(converter.output_format)]
         needs_source = any(
             job.conversion is None or not self.cache.reference_path(job.reference_key).is_file()
-            for job in jobs
+            or self._extras_missing(case, job, output_oracles)
+            for case, job in zip(todo, jobs, strict=True)
         )
         warmup = [("runtime", runtime, dict(self.pair.runtime_options))]
         if needs_source:
@@ -332,6 +335,11 @@ class Sweep:
             for name, text in (probe.get("warmup_errors") or {}).items():
                 self.out(f"   warning: warm-up of {name} failed (cases still run): {_error_line(text)}")
             self._run_jobs(store, run_id, env, todo, pool, jobs)
+
+    def _extras_missing(self, case: ModelCase, job: Job, oracles: list[Any]) -> bool:
+        recipes = extras.unique(extras.requests(case, oracles, job.oracle_options, job.options))
+        return any(not self.cache.extra_path(job.reference_key, key).is_file()
+                   and self.cache.extra_unavailable(job.reference_key, key) is None for key in recipes)
 
     def _run_jobs(
         self, store: Store, run_id: str, env: Environment, todo: list[ModelCase], pool: Pool, jobs: list[Job]

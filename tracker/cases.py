@@ -148,6 +148,17 @@ def _bound_names(node: ast.AST) -> set[str]:
     return {alias.asname or alias.name.split(".")[0] for alias in node.names}  # type: ignore[attr-defined]
 
 
+def _segment(text: str, node: ast.AST) -> str:
+    """The source of a top-level statement, with its decorators (which
+    ``ast.get_source_segment`` leaves out: a decorator changes what is defined)."""
+    decorators = getattr(node, "decorator_list", [])
+    if not decorators:
+        return ast.get_source_segment(text, node) or ""
+    lines = text.splitlines(keepends=True)
+    first = min(d.lineno for d in decorators) - 1
+    return "".join(lines[first:node.end_lineno]).rstrip("\n")  # type: ignore[attr-defined]
+
+
 def builder_source(module: str, name: str) -> str:
     """Source of ``module.name`` and of the module-level names it uses, transitively,
     after the module's import statements that bind a name they use: a self-contained
@@ -174,8 +185,8 @@ def builder_source(module: str, name: str) -> str:
                 used.add(child.id)
                 if child.id in definitions and child.id not in seen:
                     pending.append(child.id)
-    header = [ast.get_source_segment(text, node) or "" for node in imports if _bound_names(node) & used]
-    parts = [ast.get_source_segment(text, definitions[n]) or "" for n in sorted(seen)]
+    header = [_segment(text, node) for node in imports if _bound_names(node) & used]
+    parts = [_segment(text, definitions[n]) for n in sorted(seen)]
     sections = (["\n".join(header)] if header else []) + parts
     return "\n\n\n".join(sections)
 

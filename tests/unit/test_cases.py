@@ -110,3 +110,16 @@ def test_invalid_case_ids_are_rejected(tmp_path, monkeypatch):
     for bad in ("", "has space", "a/b"):
         with pytest.raises(Exception, match="case id"):
             _case(builder, id=bad)
+
+
+def test_a_decorated_helper_is_hashed_with_its_decorator(tmp_path, monkeypatch):
+    from tracker.cases import _module_definitions, builder_source
+
+    module = tmp_path / "decorated_builders.py"
+    module.write_text("import functools\n\n\n@functools.lru_cache(maxsize=None)\ndef helper():\n    return 1\n\n\n"
+                      "def build():\n    return helper()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = builder_source("decorated_builders", "build")
+    assert "@functools.lru_cache(maxsize=None)\ndef helper():" in source
+    assert source.startswith("import functools")
+    _module_definitions.cache_clear()

@@ -63,3 +63,18 @@ def test_results_shows_the_matrix_counts_and_signatures(store):
     rows = json.loads(tracker("results", "--store", str(store), "--format", "json", check=True).stdout)
     assert {r["case_id"]: r["outcome"] for r in rows} == {
         "fake-ok-1": "ok", "fake-perturb": "incorrect", "fake-unsupported": "convert_error"}
+
+
+def test_variants_sharing_one_environment_are_columns_of_their_own(tmp_path):
+    # two variants that install the same packages run in one environment (one env_id):
+    # the matrix still shows each variant's results in a column of its own, named after it
+    from conftest import fake_pair_json
+
+    store = tmp_path / "store.duckdb"
+    for variant in ("plain", "other"):
+        tracker("run", "--pair", fake_pair_json(variant=variant), "--store", str(store),
+                "--models", "fake-ok-1", check=True)
+    output = tracker("results", "--store", str(store), check=True).stdout
+    assert "fake.plain numpy-1.0.0" in output and "fake.other numpy-1.0.0" in output
+    (line,) = [row for row in output.splitlines() if row.startswith("fake-ok-1")]
+    assert line.split()[2:] == ["ok", "ok"]

@@ -78,9 +78,9 @@ def data(store):
         return gather(handle)
 
 
-def _env_id(data, label_start):
+def _column(data, label_start):
     (env,) = [e for e in data.environments if (e["label"] or "").startswith(label_start)]
-    return env["env_id"]
+    return env["column"]
 
 
 def _section(page, anchor):
@@ -125,7 +125,7 @@ def test_the_environments_are_in_the_matrix_order(data):
 # -- what is gathered ---------------------------------------------------------------------
 
 def test_the_error_size_counts_only_the_newest_definitions(data):
-    size = data.error_size[_env_id(data, "torch-onnx.jit onnxruntime-1.9.0")]
+    size = data.error_size[_column(data, "torch-onnx.jit onnxruntime-1.9.0")]
     assert (size["median"], size["max"], size["n"]) == (2.0, 3.0, 2)
 
 

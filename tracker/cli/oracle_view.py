@@ -44,21 +44,21 @@ def known_oracles(store: Store) -> list[str]:
 
 
 def render(oracle: str, rows: list[dict[str, Any]], environments: list[dict[str, Any]]) -> str:
-    columns = {e["env_id"]: i + 1 for i, e in enumerate(environments)}
-    cells = {(r["case_id"], r["env_id"]): r for r in rows}
+    columns = {e["column"]: i + 1 for i, e in enumerate(environments)}
+    cells = {(r["case_id"], r["column"]): r for r in rows}
     kinds = {r["case_id"]: r["kind"] for r in rows}
     case_ids = sorted(kinds, key=lambda c: (kinds[c] != "real", c))
-    table = [[case, kinds[case], *[CODES[cells[(case, e["env_id"])]["passed"]] if (case, e["env_id"]) in cells
+    table = [[case, kinds[case], *[CODES[cells[(case, e["column"])]["passed"]] if (case, e["column"]) in cells
                                    else "." for e in environments]] for case in case_ids]
     counts = [["pass / judged", ""]]
     for env in environments:
-        judged = [r for r in rows if r["env_id"] == env["env_id"] and r["passed"] is not None]
+        judged = [r for r in rows if r["column"] == env["column"] and r["passed"] is not None]
         counts[0].append(f"{sum(1 for r in judged if r['passed'])}/{len(judged)}")
     out = [f"oracle {oracle}: pass, FAIL, n/a (not applicable); . = no verdict (the case failed before)",
-           render_table(["case", "kind", *[str(columns[e["env_id"]]) for e in environments]], table + counts,
+           render_table(["case", "kind", *[str(columns[e["column"]]) for e in environments]], table + counts,
                         "<<" + ">" * len(environments))]
     out.append("\nenvironments:")
-    out += [f"  {columns[e['env_id']]:>3}  {e['label'] or e['env_id']}" for e in environments]
+    out += [f"  {columns[e['column']]:>3}  {e['label'] or e['env_id']}" for e in environments]
 
     names = sorted({name for r in rows for name in r["metrics"] if "[" not in name})
     if names:
@@ -67,7 +67,7 @@ def render(oracle: str, rows: list[dict[str, Any]], environments: list[dict[str,
         for env in environments:
             values = defaultdict(list)
             for r in rows:
-                if r["env_id"] == env["env_id"]:
+                if r["column"] == env["column"]:
                     for name in names:
                         value = r["metrics"].get(name)
                         if value is not None and value == value:  # NaN is evidence, not a number to average
@@ -75,7 +75,7 @@ def render(oracle: str, rows: list[dict[str, Any]], environments: list[dict[str,
             for name in names:
                 if values[name]:
                     v = values[name]
-                    metric_rows.append([str(columns[env["env_id"]]), name, render_number(statistics.median(v)),
+                    metric_rows.append([str(columns[env["column"]]), name, render_number(statistics.median(v)),
                                         f"{render_number(min(v))} - {render_number(max(v))}", str(len(v))])
         out.append(render_table(["env", "metric", "median", "range", "cases"], metric_rows, "><>>>"))
     failures = Counter((r["verdict_subkind"] or "failed", shorten(r["verdict_message"] or "", 120))

@@ -61,15 +61,31 @@ def _version_key(label: str) -> tuple[Any, ...]:
 
 
 def query_rows(store: Store, pipeline: str | None = None) -> list[dict[str, Any]]:
-    """Every result of the newest definition of each case (of one pipeline, if given)."""
-    return store.query(_QUERY, [pipeline, pipeline])
+    """Every result of the newest definition of each case (of one pipeline, if given).
+
+    Each row gets its matrix ``column``: the environment *and* the pipeline variant, since
+    variants that install the same packages (``tf2onnx.keras`` and ``tf2onnx.function``,
+    ``torchscript`` and ``torchscript-dynamic``) share one environment; and a ``label``
+    naming that variant (an environment's stored label is that of the first pair that
+    built it)."""
+    rows = store.query(_QUERY, [pipeline, pipeline])
+    for row in rows:
+        row["column"] = column_of(row)
+        versions = (row["label"] or "").partition(" ")[2] or row["env_id"]
+        row["label"] = f"{row['pipeline']}.{row['variant']} {versions}"
+    return rows
+
+
+def column_of(row: dict[str, Any]) -> str:
+    return f"{row['env_id']}:{row['pipeline']}.{row['variant']}"
 
 
 def ordered_environments(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per environment, by pipeline, variant and versions: the matrix's columns."""
+    """One row per column (environment and pipeline variant), by pipeline, variant and
+    versions: the matrix's columns."""
     envs: dict[str, dict[str, Any]] = {}
     for row in rows:
-        envs.setdefault(row["env_id"], row)
+        envs.setdefault(row["column"], row)
     return sorted(envs.values(), key=lambda e: (e["pipeline"], e["variant"], _version_key(e["label"] or "")))
 
 
@@ -125,25 +141,25 @@ def _main_oracle(args: argparse.Namespace) -> int:
 def render_matrix(rows: list[dict[str, Any]]) -> str:
     ordered = ordered_environments(rows)
     labels = Counter(e["label"] for e in ordered)
-    columns = {e["env_id"]: i + 1 for i, e in enumerate(ordered)}
+    columns = {e["column"]: i + 1 for i, e in enumerate(ordered)}
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     kinds: dict[str, str] = {}
     for row in rows:
-        cells[(row["case_id"], row["env_id"])] = row
+        cells[(row["case_id"], row["column"])] = row
         kinds[row["case_id"]] = row["kind"]
     case_ids = sorted(kinds, key=lambda c: (kinds[c] != "real", c))
 
-    headers = ["case", "kind"] + [str(columns[e["env_id"]]) for e in ordered]
+    headers = ["case", "kind"] + [str(columns[e["column"]]) for e in ordered]
     table = []
     for case_id in case_ids:
         line = [case_id, kinds[case_id]]
         for env in ordered:
-            cell = cells.get((case_id, env["env_id"]))
+            cell = cells.get((case_id, env["column"]))
             line.append(outcome_code(cell) if cell else ".")
         table.append(line)
     totals = ["ok / stored", ""]
     for env in ordered:
-        stored = [cells[k] for k in cells if k[1] == env["env_id"]]
+        stored = [cells[k] for k in cells if k[1] == env["column"]]
         ok = sum(1 for c in stored if c["outcome"] == Outcome.OK.value)
         totals.append(f"{ok}/{len(stored)}")
     table.append(totals)
@@ -156,7 +172,7 @@ def render_matrix(rows: list[dict[str, Any]]) -> str:
             label += f"  [env {env['env_id']}]"
         if not env["buildable"]:
             label += "  (could not be built)"
-        out.append(f"  {columns[env['env_id']]:>3}  {label}")
+        out.append(f"  {columns[env['column']]:>3}  {label}")
 
     out.append("\nfailures per kind (real | unit | synthetic):")
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)

@@ -41,12 +41,13 @@ _AFTER_CONVERSION = {"check", "load", "run", "judge"}
 
 _ERROR_SIZE = f"""
     WITH {LATEST_CASES}
-    SELECT r.env_id, median(m.value) AS median, max(m.value) AS max, count(*) AS n
+    SELECT r.env_id || ':' || r.pipeline || '.' || r.variant AS column_key, median(m.value) AS median,
+           max(m.value) AS max, count(*) AS n
     FROM metrics m JOIN results r USING (result_id)
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     WHERE m.oracle = 'numeric' AND m.name = 'max_abs_error' AND isfinite(m.value)
       AND (? IS NULL OR r.pipeline = ?)
-    GROUP BY r.env_id
+    GROUP BY column_key
 """
 
 
@@ -66,13 +67,13 @@ FAULT_LOCATIONS = ("converter", "runtime", "undetermined")
 
 _QUALITY = f"""
     WITH {LATEST_CASES}
-    SELECT r.env_id, m.oracle || '.' || m.name AS metric, avg(m.value) AS mean, median(m.value) AS median,
-           count(*) AS n
+    SELECT r.env_id || ':' || r.pipeline || '.' || r.variant AS column_key, m.oracle || '.' || m.name AS metric,
+           avg(m.value) AS mean, median(m.value) AS median, count(*) AS n
     FROM metrics m JOIN results r USING (result_id)
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     WHERE m.oracle || '.' || m.name IN (SELECT unnest(?::VARCHAR[])) AND isfinite(m.value)
       AND (? IS NULL OR r.pipeline = ?)
-    GROUP BY r.env_id, metric
+    GROUP BY column_key, metric
 """
 
 
@@ -81,17 +82,17 @@ class ReportData:
     rows: list[dict[str, Any]]  # one per (case, environment): results.query_rows
     environments: list[dict[str, Any]]  # the matrix's columns, in order
     cases: list[tuple[str, str]]  # (case id, kind): real first
-    error_size: dict[str, dict[str, float]]  # env_id -> median, max, n (numeric max_abs_error)
+    error_size: dict[str, dict[str, float]]  # column -> median, max, n (numeric max_abs_error)
     steps: list[Step]  # regressions, fixes and the other transitions, grouped
     study: list[tuple[str, str, dict[str, int]]]  # (pipeline.variant, kind, column -> count)
-    # env_id -> column -> value (QUALITY_COLUMNS), and "classifiers", and FAULT_LOCATIONS -> count
+    # column -> measure -> value (QUALITY_COLUMNS), and "classifiers", and FAULT_LOCATIONS -> count
     quality: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
-    def cell(self, case_id: str, env_id: str) -> dict[str, Any] | None:
-        return self._cells.get((case_id, env_id))
+    def cell(self, case_id: str, column: str) -> dict[str, Any] | None:
+        return self._cells.get((case_id, column))
 
-    def counts(self, env_id: str) -> Counter[str]:
-        return self._counts[env_id]
+    def counts(self, column: str) -> Counter[str]:
+        return self._counts[column]
 
     def outcomes(self) -> list[str]:
         """The outcomes present, in the taxonomy's order."""
@@ -99,10 +100,10 @@ class ReportData:
         return [o.value for o in Outcome if o.value in present]
 
     def __post_init__(self) -> None:
-        self._cells = {(r["case_id"], r["env_id"]): r for r in self.rows}
+        self._cells = {(r["case_id"], r["column"]): r for r in self.rows}
         self._counts: dict[str, Counter[str]] = defaultdict(Counter)
         for row in self.rows:
-            self._counts[row["env_id"]][row["outcome"]] += 1
+            self._counts[row["column"]][row["outcome"]] += 1
 
 
 def gather(store: Store, pipeline: str | None = None) -> ReportData:
@@ -113,7 +114,7 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
         rows=rows,
         environments=ordered_environments(rows),
         cases=sorted(kinds.items(), key=lambda item: (item[1] != "real", item[0])),
-        error_size={r["env_id"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
+        error_size={r["column_key"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
         steps=group_steps(find_transitions(store, groups)) if groups else [],
         study=study_table(rows),
         quality=quality_table(store, rows, pipeline),
@@ -128,12 +129,12 @@ def quality_table(store: Store, rows: list[dict[str, Any]], pipeline: str | None
     for row in store.query(_QUALITY, [wanted, pipeline, pipeline]):
         for column, metric, aggregate in QUALITY_COLUMNS:
             if metric == row["metric"]:
-                table[row["env_id"]][column] = row[aggregate]
+                table[row["column_key"]][column] = row[aggregate]
         if row["metric"] == "agreement.top1_agreement":
-            table[row["env_id"]]["classifiers"] = row["n"]
+            table[row["column_key"]]["classifiers"] = row["n"]
     for row in rows:
         if row.get("fault_location") in FAULT_LOCATIONS:
-            line = table[row["env_id"]]
+            line = table[row["column"]]
             line[row["fault_location"]] = line.get(row["fault_location"], 0) + 1
     return dict(table)
 

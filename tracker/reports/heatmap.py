@@ -16,11 +16,11 @@ from tracker.reports.style import NO_RESULT, colour, esc, swatch
 
 
 def render_heatmap(data: ReportData) -> str:
-    firsts = {group[0]["env_id"] for _, group in _by_converter(data.environments)}
+    firsts = {group[0]["column"] for _, group in _by_converter(data.environments)}
     rows = []
     previous_kind = None
     for case_id, kind in data.cases:
-        cells = "".join(_cell(data.cell(case_id, env["env_id"]), env["env_id"] in firsts)
+        cells = "".join(_cell(data.cell(case_id, env["column"]), env["column"] in firsts)
                         for env in data.environments)
         css = ' class="break"' if previous_kind not in (None, kind) else ""
         previous_kind = kind
@@ -50,7 +50,7 @@ def _cell(row: dict[str, Any] | None, first: bool) -> str:
 def _head(data: ReportData, firsts: set[str]) -> str:
     groups = "".join(f'<th colspan="{len(group)}" class="first" title="{esc(converter)}">{esc(converter)}</th>'
                      for converter, group in _by_converter(data.environments))
-    numbers = "".join(f'<th{" class=first" if env["env_id"] in firsts else ""} title="{esc(env["label"])}">{i}</th>'
+    numbers = "".join(f'<th{" class=first" if env["column"] in firsts else ""} title="{esc(env["label"])}">{i}</th>'
                       for i, env in enumerate(data.environments, 1))
     return (f'<thead><tr class="groups"><th class="label" colspan="2"></th>{groups}</tr>'
             f'<tr class="columns"><th class="label">case</th><th>kind</th>{numbers}</tr></thead>')
@@ -59,7 +59,7 @@ def _head(data: ReportData, firsts: set[str]) -> str:
 def _environments(data: ReportData) -> str:
     """The numbered columns' environments, under their converter."""
     labels = Counter(e["label"] for e in data.environments)
-    numbers = {e["env_id"]: i for i, e in enumerate(data.environments, 1)}
+    numbers = {e["column"]: i for i, e in enumerate(data.environments, 1)}
     lines = []
     for converter, group in _by_converter(data.environments):
         lines.append(f'<tr><td></td><td class="converter">{esc(converter)}</td></tr>')
@@ -68,7 +68,7 @@ def _environments(data: ReportData) -> str:
             if labels[env["label"]] > 1:
                 text += f" [env {env['env_id']}]"
             broken = "" if env["buildable"] else ' <span class="broken">(could not be built)</span>'
-            lines.append(f'<tr><td class="num">{numbers[env["env_id"]]}</td><td>{esc(text)}{broken}</td></tr>')
+            lines.append(f'<tr><td class="num">{numbers[env["column"]]}</td><td>{esc(text)}{broken}</td></tr>')
     return f'<table class="envs mono">{"".join(lines)}</table>'
 
 

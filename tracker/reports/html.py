@@ -46,8 +46,8 @@ def _trends(data: ReportData) -> str:
              (f'<table class="data" id="per-environment"><tr><th>#</th><th>environment</th><th>outcomes</th>{head}'
               '<th class="num sep">median error</th><th class="num">largest error</th><th class="num">measured</th></tr>')]
     for index, env in enumerate(data.environments, 1):
-        counts = data.counts(env["env_id"])
-        size = data.error_size.get(env["env_id"], {})
+        counts = data.counts(env["column"])
+        size = data.error_size.get(env["column"], {})
         cells = "".join(_count(counts[o]) for o in outcomes)
         lines.append(
             f"<tr><td class='num'>{index}</td><td class='mono nowrap'>{esc(env['label'] or env['env_id'])}</td>"
@@ -141,7 +141,7 @@ def _quality(data: ReportData) -> str:
               "(the second runtime's verdict). Empty where nothing was measured.</p>"),
              f'<table class="data" id="quality-table"><tr><th>#</th><th>environment</th>{head}</tr>']
     for index, env in enumerate(data.environments, 1):
-        line = data.quality.get(env["env_id"], {})
+        line = data.quality.get(env["column"], {})
         cells = "".join(f"<td class='num'>{render_number(line.get(c), '&middot;')}</td>" for c in columns)
         lines.append(f"<tr><td class='num'>{index}</td><td class='mono nowrap'>"
                      f"{esc(env['label'] or env['env_id'])}</td>{cells}</tr>")

@@ -27,8 +27,8 @@ def _per_environment(data: ReportData) -> str:
     outcomes = data.outcomes()
     rows = []
     for index, env in enumerate(data.environments, 1):
-        counts = data.counts(env["env_id"])
-        size = data.error_size.get(env["env_id"], {})
+        counts = data.counts(env["column"])
+        size = data.error_size.get(env["column"], {})
         rows.append([str(index), *(str(counts[o] or ".") for o in outcomes),
                      render_number(size.get("median")), render_number(size.get("max")), str(size.get("n", ""))])
     headers = ["env", *(short_code(o) for o in outcomes), "median error", "largest error", "measured"]
@@ -71,7 +71,7 @@ def _quality(data: ReportData) -> str:
     columns = ["classifiers", *(name for name, _, _ in QUALITY_COLUMNS), *FAULT_LOCATIONS]
     rows = []
     for index, env in enumerate(data.environments, 1):
-        line = data.quality.get(env["env_id"], {})
+        line = data.quality.get(env["column"], {})
         rows.append([str(index), *(render_number(line.get(c), ".") for c in columns)])
     return ("conversion quality, as in the empirical study of model conversion (agreement and robustness: "
             "means over classifiers; latency, memory, size: medians; faults: where the failures lie):\n"

@@ -23,6 +23,8 @@ _PATH = re.compile(
     r"(?:(?:[A-Za-z]:)?(?:/[^\s\"':,()]+)+/?|[\w.~-]+(?:/[^\s\"':,()]+){2,}/?)"
 )
 _UUIDISH = re.compile(r"\b[0-9a-f]{8,}\b")
+# NumPy 2 writes scalars as "np.int32(5)" where NumPy 1 wrote "5": the same bug either way
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:u?int\d+|float\d+|bool_?|complex\d+|str_)\(([^()]*)\)")
 _NUMBER = re.compile(r"(?<!\w)[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _SPACES = re.compile(r"\s+")
 
@@ -64,6 +66,7 @@ def mask(text: str) -> str:
     """Mask what varies between occurrences of the same error."""
     text = _NATIVE_LOCATION.sub("", text)
     text = _NATIVE_FUNCTION.sub("", text)
+    text = _NUMPY_SCALAR.sub(r"\1", text)
     text = _ADDRESS.sub("<addr>", text)
     text = _PATH.sub("<path>", text)
     text = _UUIDISH.sub("<id>", text)

@@ -62,3 +62,10 @@ def test_relative_cache_paths_are_masked_so_one_bug_has_one_signature():
     second = mask("Load model from .tracker/cache/artifacts/7f/cd34/model.onnx failed:Unsupported IR")
     assert first == second == "Load model from <path> failed:Unsupported IR"
     assert mask("cannot cast int/float") == "cannot cast int/float"
+
+
+def test_numpy_2_scalars_mask_as_numpy_1_numbers():
+    from tracker.signatures import signature
+
+    assert signature("KeyError", "np.int32(5)") == signature("KeyError", "5") == "KeyError: <n>"
+    assert signature("ValueError", "got np.float64(0.25) and np.True_") == "ValueError: got <n> and np.True_"

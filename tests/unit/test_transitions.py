@@ -58,6 +58,15 @@ def _slows(ort, script):
     return {"seconds": 0.050 if ort == "1.20.1" else 0.020}
 
 
+def _not_runnable(ort, script):  # converted and checked, not runnable here (CoreML off macOS)
+    return {"outcome": "not_runnable", "signature": "not runnable: macOS only"}
+
+
+def _conversion_lost(ort, script):  # ... until the conversion breaks: a regression
+    return _not_runnable(ort, script) if ort == "1.9.0" else {"outcome": "convert_error",
+                                                               "signature": "TypeError: np scalar"}
+
+
 def _old_definition(ort, script):  # a regression of an older definition: never reported
     return {"outcome": "runtime_error", "signature": BAD_KERNEL} if ort == "1.20.1" else {}
 
@@ -74,6 +83,8 @@ DYNAMO = {
     "drifts": _drifts,
     "slows": _slows,
     "redefined": _new_definition,
+    "not-runnable": _not_runnable,
+    "conversion-lost": _conversion_lost,
 }
 
 # contexts: what is held fixed
@@ -94,6 +105,9 @@ EXPECTED = {  # kind, case, axis, before, after, context
     ("drift", "drifts", "onnxruntime", "1.9.0", "1.20.1", AT_SCRIPT_10),
     ("slowdown", "slows", "onnxruntime", "1.17.3", "1.20.1", AT_SCRIPT_9),
     ("slowdown", "slows", "onnxruntime", "1.9.0", "1.20.1", AT_SCRIPT_10),
+    # not_runnable is a good side of a step; not_runnable everywhere is no step at all
+    ("regression", "conversion-lost", "onnxruntime", "1.9.0", "1.17.3", AT_SCRIPT_9),
+    ("regression", "conversion-lost", "onnxruntime", "1.9.0", "1.20.1", AT_SCRIPT_10),
 }
 
 
@@ -184,7 +198,8 @@ def test_axes_are_the_pinned_packages_that_vary(planted):
 
 
 def test_a_step_names_the_incidental_packages_that_changed_with_it(planted):
-    (step,) = [t for t in _found(planted, kinds=["regression"]) if t.describe_context() == AT_SCRIPT_9]
+    (step,) = [t for t in _found(planted, kinds=["regression"])
+               if t.describe_context() == AT_SCRIPT_9 and t.case_id == "breaks"]
     assert step.also_changed == (("numpy", "1.26.4", "2.4.6"),)
     assert (step.before.outcome, step.after.outcome) == ("ok", "runtime_error")
     assert step.after.signature == BAD_KERNEL
@@ -250,7 +265,7 @@ def test_regressions_table_and_json(planted):
     assert "last good -> first bad" in table and "1.9.0 -> 1.17.3" in table
     assert "signature change" in table and "drift (warning)" in table and "x2.5" in table
     assert "numpy 1.26.4 -> 2.4.6" in table
-    assert "regressions: 3, signature changes: 3, drift warnings: 2, slowdowns: 2" in table
+    assert "regressions: 5, signature changes: 3, drift warnings: 2, slowdowns: 2" in table
     rows = json.loads(tracker("regressions", "--store", str(planted), "--format", "json", check=True).stdout)
     assert {(r["kind"], r["case_id"], r["axis"], r["before"]["version"], r["after"]["version"])
             for r in rows} == {k[:5] for k in EXPECTED if k[0] != "fix"}
@@ -287,3 +302,4 @@ def test_an_empty_store_says_how_to_fill_it(store):
         assert "holds no result yet" in process.stdout
     process = tracker("history", "hf-bert", "--store", str(store))
     assert process.returncode == 6 and "nox -s sweep" in process.stderr
+

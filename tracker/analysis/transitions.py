@@ -17,8 +17,11 @@ one step, judged by these rules:
   its input sets) grew ``latency_ratio`` (1.5) times or more, counted from at least
   ``latency_floor`` (5 ms): 1 ms -> 4 ms is timer noise, 1 ms -> 50 ms is a slowdown.
 
-A step can be both a drift and a slowdown. Every outcome but ``ok`` is a failure
-(``not_runnable`` too: it is never a pass), except ``env_error``: an environment that
+A step can be both a drift and a slowdown. Every outcome but ``ok`` is a failure, except
+``not_runnable`` and ``env_error``. ``not_runnable`` (converted and checked, but the
+runtime cannot run on this platform: CoreML off macOS) is a good side of a step, as far as
+the platform lets anything be judged: ``not_runnable`` -> ``convert_error`` is the
+converter's regression; it is still never counted as a pass in any table. ``env_error``: an environment that
 could not be built or imported says nothing about the case, so by default its results
 are left out before lining up (``ok`` at 1.9, ``env_error`` at 1.17, a crash at 1.20 is a
 regression from 1.9 to 1.20). With ``include_env_errors`` they take part as failures.
@@ -115,7 +118,7 @@ errors AS (
 ),
 base AS MATERIALIZED (   -- narrow rows (the window's cost is in its payload): no strings kept
     SELECT l.case_no, c.config_no, r.rowid AS row, r.env_id, r.pipeline, r.variant,
-           r.created_at, r.outcome = 'ok' AS ok, hash(r.outcome, r.signature) AS failure,
+           r.created_at, r.outcome IN ('ok', 'not_runnable') AS ok, hash(r.outcome, r.signature) AS failure,
            r.run_seconds AS seconds, e.value AS error
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash

@@ -51,7 +51,9 @@ _ERROR_SIZE = f"""
 """
 
 
-# The second study's measures, per environment: (column, oracle.metric, aggregate).
+# The second study's measures, per environment: (column, oracle.metric, aggregate); where
+# several metrics are named, the first measured in an environment is shown (the artifact
+# size is the performance oracle's where the runtime ran, coreml-spec's where it cannot).
 QUALITY_COLUMNS = (
     ("top-1 agreement", "agreement.top1_agreement", "mean"),
     ("top-5 agreement", "agreement.top5_agreement", "mean"),
@@ -61,7 +63,7 @@ QUALITY_COLUMNS = (
     ("PGD converted", "robustness.pgd.converted_robust_accuracy", "mean"),
     ("latency / eager", "performance.latency_ratio", "median"),
     ("session MB", "performance.session_rss_mb", "median"),
-    ("size / parameters", "performance.size_ratio", "median"),
+    ("size / parameters", ("performance.size_ratio", "coreml-spec.size_ratio"), "median"),
 )
 FAULT_LOCATIONS = ("converter", "runtime", "undetermined")
 
@@ -124,12 +126,14 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
 def quality_table(store: Store, rows: list[dict[str, Any]], pipeline: str | None) -> dict[str, dict[str, float]]:
     """Per environment: the second study's measures (:data:`QUALITY_COLUMNS`), how many
     classifiers the agreement oracle judged, and where failures were localized."""
-    wanted = [metric for _, metric, _ in QUALITY_COLUMNS]
+    names = {column: (metric,) if isinstance(metric, str) else metric for column, metric, _ in QUALITY_COLUMNS}
+    wanted = [metric for metrics in names.values() for metric in metrics]
     table: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in store.query(_QUALITY, [wanted, pipeline, pipeline]):
-        for column, metric, aggregate in QUALITY_COLUMNS:
-            if metric == row["metric"]:
-                table[row["column_key"]][column] = row[aggregate]
+    for row in sorted(store.query(_QUALITY, [wanted, pipeline, pipeline]), key=lambda r: r["metric"]):
+        for column, _, aggregate in QUALITY_COLUMNS:
+            line = table[row["column_key"]]
+            if row["metric"] in names[column] and (column not in line or row["metric"] == names[column][0]):
+                line[column] = row[aggregate]
         if row["metric"] == "agreement.top1_agreement":
             table[row["column_key"]]["classifiers"] = row["n"]
     for row in rows:

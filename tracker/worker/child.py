@@ -145,7 +145,9 @@ class _CaseRun:
             inputs, expected = self.reference(framework, case)
         except Exception as exc:  # noqa: BLE001
             return self.failure("reference", exc, "reference_failed")
-        requests = extras.requests(case, output_oracles, job.oracle_options, job.options)
+        # the extra sets are for output oracles: none where the runtime cannot run at all
+        requests = ({} if runtime.not_runnable_reason() is not None
+                    else extras.requests(case, output_oracles, job.oracle_options, job.options))
         maker = extras.Maker(self.cache, job.reference_key, case, framework, self.source_model)
         sets = maker.make_all(extras.unique(requests))
         self.timings["reference_seconds"] = time.perf_counter() - started

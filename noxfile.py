@@ -62,28 +62,47 @@ CORE_TEST = ["-e", f"{ROOT}[test]"]
 # torch for the integration tests: the CPU build on this machine's find-links; see README.
 INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
                     "transformers==5.23.0"]
+# coremltools' newest release; tensorflow-cpu 2.21 (Keras 3) for the Keras test
+COREML_TEST_PINS = ["torch==2.13.0", "transformers==5.23.0", "coremltools==9.0", "tensorflow-cpu==2.21.0"]
+# one pin set of envs/tensorflow.toml (Keras 3) for the TensorFlow integration tests
+TENSORFLOW_TEST_PINS = ["tensorflow-cpu==2.21.0", "tf2onnx==1.17.0", "onnx==1.23.1", "onnxruntime==1.24.4"]
 
 
 # ---------------------------------------------------------------------------------------
 # Installing
 
 
-def _installer_env() -> dict[str, str]:
-    """uv does not read pip's configuration: hand it pip's find-links (where local wheels,
-    e.g. a CPU build of torch, may lie) at run time."""
-    if "UV_FIND_LINKS" in os.environ:
-        return {}
+def _pip_config(key: str) -> list[str]:
+    """The values of one key of pip's configuration (``pip config get``), or none."""
     for pip in ([sys.executable, "-m", "pip"], [shutil.which("pip") or "pip"]):
         try:
             found = subprocess.run(
-                [*pip, "config", "get", "global.find-links"],
-                capture_output=True, text=True, timeout=30, check=False,
+                [*pip, "config", "get", key], capture_output=True, text=True, timeout=30, check=False,
             ).stdout.split()
         except (OSError, subprocess.TimeoutExpired):
             continue
         if found:
-            return {"UV_FIND_LINKS": ",".join(found)}
-    return {}
+            return found
+    return []
+
+
+def _installer_env() -> dict[str, str]:
+    """uv does not read pip's configuration: hand it pip's find-links and extra indexes
+    (where local wheels, e.g. a CPU build of torch, may lie), read at run time. A variable
+    already set in the environment wins.
+
+    With extra indexes, uv picks like pip: the best version over all indexes together
+    (``unsafe-best-match``). uv's default, ``first-index``, takes every version of a
+    package from the first index that has the package at all: a local index holding one
+    onnxruntime release would hide PyPI's others."""
+    env: dict[str, str] = {}
+    if "UV_FIND_LINKS" not in os.environ and (links := _pip_config("global.find-links")):
+        env["UV_FIND_LINKS"] = ",".join(links)
+    if "UV_EXTRA_INDEX_URL" not in os.environ and (extra := _pip_config("global.extra-index-url")):
+        env["UV_EXTRA_INDEX_URL"] = " ".join(extra)
+        if "UV_INDEX_STRATEGY" not in os.environ:
+            env["UV_INDEX_STRATEGY"] = "unsafe-best-match"
+    return env
 
 
 INSTALLER_ENV = _installer_env()
@@ -108,8 +127,14 @@ def _run_installer(session: nox.Session, requirements: list[str], dry_run: bool 
     return process.returncode == 0, process.stdout + process.stderr
 
 
-def _cuda_guard(session: nox.Session, requirements: list[str]) -> str | None:
-    """Refuse an install that would pull a CUDA build of torch (several GB) by accident."""
+def _cuda_guard(session: nox.Session, requirements: list[str], allowed: list[str]) -> str | None:
+    """Refuse an install that would pull a CUDA build of torch (several GB) by accident.
+
+    ``allowed`` (``Pair.cuda_allowances()``): the axis values whose ``allow-cuda`` in
+    envs/ says why they may; with any, CUDA packages are let through and the reason logged."""
+    if allowed:
+        session.log("CUDA packages allowed by the matrix: " + "; ".join(allowed))
+        return None
     if os.environ.get("TRACKER_ALLOW_CUDA") or not any(r.startswith("torch") for r in requirements):
         return None
     ok, output = _run_installer(session, requirements, dry_run=True)
@@ -120,7 +145,9 @@ def _cuda_guard(session: nox.Session, requirements: list[str]) -> str | None:
         return (
             "error: refusing to install a CUDA build of torch: the resolution would install "
             f"{', '.join(cuda[:6])}. Put a CPU wheel of the requested torch on pip's find-links "
-            "(or point UV_FIND_LINKS / PIP_INDEX_URL at a CPU index), or set TRACKER_ALLOW_CUDA=1."
+            "(or point UV_FIND_LINKS / PIP_INDEX_URL at a CPU index); where only a CUDA build is "
+            'to be had, say so on the axis value in envs/ (allow-cuda = "why", see envs/README.md), '
+            "or set TRACKER_ALLOW_CUDA=1 for one run."
         )
     return None
 
@@ -157,7 +184,7 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
         shutil.rmtree(session.virtualenv.location)
         session.virtualenv.reuse_existing = False
         session.virtualenv.create()
-    failure = _cuda_guard(session, requirements)
+    failure = _cuda_guard(session, requirements, pair.cuda_allowances())
     if failure is None:
         ok, output = _run_installer(session, requirements)
         failure = None if ok else output
@@ -255,10 +282,11 @@ def _bisect_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[str, ...]]]:
+def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[str, ...]], dict[str, str]]:
     """The matrix pair in which PACKAGE is bisected (every other axis stays as in it: the
-    last pair of the matrix at --good, so the newest of the others), and the companion
-    pins the matrix gives each version of PACKAGE.
+    last pair of the matrix at --good, so the newest of the others), the companion
+    pins the matrix gives each version of PACKAGE, and the ``allow-cuda`` reasons it gives
+    them (a release the matrix does not list gets none).
 
     PACKAGE is an axis of the matrix, or a package a pipeline pins in ``requires``
     (onnx, transformers): it then becomes an axis of the probed pairs, so their labels
@@ -275,25 +303,29 @@ def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[st
         raise ConfigError(f"no pair of {MATRIX} has {args.package!r} as an axis or a pin{where}",
                           hint="name a package of the matrix (nox -l lists the pairs; envs/*.toml the pins)")
     companions = {a.version: a.companions for p in fits for a in p.axes if canonical_name(a.package) == package}
+    allowances = {a.version: a.allow_cuda for p in fits for a in p.axes
+                  if canonical_name(a.package) == package and a.allow_cuda}
     at_good = [p for p in fits if any(canonical_name(a.package) == package and a.version == args.good
                                       for a in p.axes)]
-    return (at_good or fits)[-1], companions
+    return (at_good or fits)[-1], companions, allowances
 
 
-def _with_version(template: Pair, package: str, version: str, companions: tuple[str, ...]) -> Pair:
-    """The template at ``version`` of ``package`` (an axis, or a pin made an axis)."""
+def _with_version(template: Pair, package: str, version: str, companions: tuple[str, ...],
+                  allow_cuda: str = "") -> Pair:
+    """The template at ``version`` of ``package`` (an axis, or a pin made an axis), which
+    may install CUDA packages only if ``allow_cuda`` says why."""
     package = canonical_name(package)
     if not any(canonical_name(a.package) == package for a in template.axes):
         template = dataclasses.replace(
             template,
             requires=tuple(r for r in template.requires if canonical_name(Requirement(r).name) != package),
-            runtime_axes=(*template.runtime_axes, AxisValue(package, version)),
+            runtime_axes=(*template.runtime_axes, AxisValue(package, version, allow_cuda=allow_cuda)),
         )
 
     def moved(axis: AxisValue) -> AxisValue:
         if canonical_name(axis.package) != package:
             return axis
-        return dataclasses.replace(axis, version=version, companions=tuple(companions))
+        return dataclasses.replace(axis, version=version, companions=tuple(companions), allow_cuda=allow_cuda)
 
     return dataclasses.replace(
         template,
@@ -345,7 +377,7 @@ def bisect(session: nox.Session) -> None:
     if args.cases:
         args.models = args.cases
     try:
-        template, matrix_companions = _bisect_template(args)
+        template, matrix_companions, matrix_cuda = _bisect_template(args)
         versions = candidates(released_versions(args.package, args.index or DEFAULT_INDEX),
                               args.good, args.bad, pre=args.pre, yanked=args.yanked)
     except TrackerError as error:
@@ -359,7 +391,7 @@ def bisect(session: nox.Session) -> None:
         """Stored outcomes at ``version``; its environment is built and swept if needed."""
         companions = (tuple(args.companions) if args.companions is not None
                       else matrix_companions.get(version, good_companions))
-        pair = _with_version(template, args.package, version, companions)
+        pair = _with_version(template, args.package, version, companions, matrix_cuda.get(version, ""))
         known = _outcomes(session, args.store, args.cases, label=pair.id) if args.store.is_file() else {}
         if not known or set(args.cases) - set(known):
             built.add(version)
@@ -411,7 +443,7 @@ def bisect(session: nox.Session) -> None:
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def unit(session: nox.Session) -> None:
     """Unit tests of the core: no deep-learning framework installed."""
-    session.install(*CORE_TEST, *_local_packages(["oracles"]), env=INSTALLER_ENV)
+    session.install(*CORE_TEST, *_local_packages(["oracles", "coreml"]), env=INSTALLER_ENV)
     session.run("python", "-c", "import importlib.util as u, sys; "
                 "sys.exit('torch must not be installed here' if u.find_spec('torch') else 0)")
     session.run("pytest", "tests/unit", *session.posargs)
@@ -420,9 +452,26 @@ def unit(session: nox.Session) -> None:
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def integration(session: nox.Session) -> None:
     """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
-    session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles"]),
+    session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles", "synthetic"]),
                     *INTEGRATION_PINS, env=INSTALLER_ENV)
     session.run("pytest", "tests/integration", "-m", "not tensorflow and not coreml", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def integration_tensorflow(session: nox.Session) -> None:
+    """TensorFlow: small Keras and tf.Module models through each tf2onnx entry point, run in ONNX Runtime."""
+    session.install(*CORE_TEST, *_local_packages(["tensorflow", "tf2onnx", "onnxruntime", "oracles", "synthetic"]),
+                    *TENSORFLOW_TEST_PINS, env=INSTALLER_ENV)
+    session.run("pytest", "tests/integration", "-m", "tensorflow", *session.posargs)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def integration_coreml(session: nox.Session) -> None:
+    """Core ML: small PyTorch and Keras models converted with coremltools, their spec checked."""
+    session.install(*CORE_TEST, *_local_packages(["pytorch", "tensorflow", "coreml", "oracles"]),
+                    *COREML_TEST_PINS, env=INSTALLER_ENV)
+    # its own file: other integration modules import packages this session does not install
+    session.run("pytest", "tests/integration/test_coreml.py", "-m", "coreml", *session.posargs)
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])

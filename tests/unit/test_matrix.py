@@ -2,6 +2,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 from packaging.version import Version
 
 from tracker.errors import ConfigError
@@ -66,6 +67,39 @@ def test_a_pair_survives_json(tmp_path):
         assert Pair.from_json(pair.to_json()) == pair
 
 
+CUDA_TORCH = ('converter-axes.torch = ["2.13.0", { version = "2.14.1", allow-cuda = %s }]'
+              '\n\n[pipeline.p.variant.v2]')
+
+
+def _with_cuda_torch(value: str) -> str:
+    text = textwrap.dedent(GOOD)
+    old = 'converter-axes.torch = ["2.13.0"]\n\n[pipeline.p.variant.v2]'
+    assert old in text
+    return text.replace(old, CUDA_TORCH % value)
+
+
+def test_allow_cuda_is_the_reason_of_one_axis_value_only(tmp_path):
+    text = _with_cuda_torch('"only a CUDA build is on the index"')
+    pairs = {p.id: p for p in load_matrix(_write(tmp_path, text))}
+    cuda = pairs["p.v1 torch-2.14.1 onnxruntime-1.31.1"]
+    assert cuda.cuda_allowances() == ["torch==2.14.1: only a CUDA build is on the index"]
+    assert pairs["p.v1 torch-2.13.0 onnxruntime-1.31.1"].cuda_allowances() == []
+    assert all(p.cuda_allowances() == [] for p in pairs.values() if p.variant == "v2")
+    assert Pair.from_json(cuda.to_json()) == cuda
+    # the reason says where CUDA may come; it is no pin
+    assert cuda.requirements() == ["torch==2.14.1", "onnxruntime==1.31.1", "onnx==1.23.1"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [('""', "must say why"), ('"  "', "must say why"), ("true", "must be a str, not bool")],
+)
+def test_allow_cuda_must_say_why(tmp_path, value, expected):
+    key = "pipeline.p.variant.v1.converter-axes.torch.allow-cuda"
+    with pytest.raises(ConfigError, match=rf"m.toml:11: key '{key}': {expected}"):
+        load_matrix(_write(tmp_path, _with_cuda_torch(value)))
+
+
 def test_tags_allow_selection_by_nox_keywords(tmp_path):
     pair = load_matrix(_write(tmp_path, GOOD))[0]
     assert {"p", "v1", "onnxruntime-1.17.3", "onnxruntime_1_17_3"} <= set(pair.all_tags)
@@ -116,8 +150,8 @@ def test_the_shipped_default_matrix():
     pairs = load_matrix(ROOT / "envs")
     torch_onnx = [p for p in pairs if p.pipeline == "torch-onnx"]
     variants = {p.variant for p in torch_onnx}
-    assert variants == {"torchscript", "dynamo"}
-    assert all(p.options["dynamo"] is (p.variant == "dynamo") for p in torch_onnx)
+    assert {"torchscript", "dynamo"} <= variants
+    assert all(p.options["dynamo"] is p.variant.startswith("dynamo") for p in torch_onnx)
     onnxscript = {a.version for p in torch_onnx for a in p.converter_axes if a.package == "onnxscript"}
     runtimes = sorted({a.version for p in torch_onnx for a in p.runtime_axes}, key=Version)
     assert len(onnxscript) >= 3
@@ -125,5 +159,15 @@ def test_the_shipped_default_matrix():
     assert Version(runtimes[0]) < Version("1.18") and Version(runtimes[-1]) >= Version("1.30")
     # every pin of torch is exact: an unpinned torch would download a CUDA build
     for pair in pairs:
-        torch_pins = [r for r in pair.requirements() if r.startswith("torch")]
+        torch_pins = [r for r in pair.requirements() if Requirement(r).name == "torch"]
         assert all(r.startswith("torch==") for r in torch_pins), pair.id
+        assert torch_pins or pair.framework != "pytorch", pair.id
+    # torch is an axis of both exporters; the release that brings torchvision and timm is
+    # the only one allowed to install CUDA packages, and says why
+    torches = {variant: {a.version for p in torch_onnx if p.variant == variant
+                         for a in p.converter_axes if a.package == "torch"}
+               for variant in ("torchscript", "dynamo")}
+    assert all(len(versions) >= 2 for versions in torches.values()), torches
+    for pair in torch_onnx:
+        vision = {"torchvision", "timm"} <= {Requirement(r).name for r in pair.requirements()}
+        assert bool(pair.cuda_allowances()) == vision, pair.id

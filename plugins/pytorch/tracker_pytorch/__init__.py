@@ -9,7 +9,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.api import Framework, load_object
+from tracker.api import Framework, load_object, missing_modules
 from tracker.plugin import ModelCase, hookimpl
 
 
@@ -49,8 +49,14 @@ class PyTorch(Framework):
     name = "pytorch"
     description = "PyTorch eager mode (reference outputs)"
     requires = ("torch",)
-    packages = ("torch", "transformers")
-    preload = ("torch", "transformers")
+    # the cases of torchvision and timm (ModelCase.requires) run only where they are installed
+    packages = ("torch", "transformers", "torchvision", "timm")
+    OPTIONAL = ("torchvision", "timm")
+
+    @property
+    def preload(self) -> tuple[str, ...]:  # type: ignore[override]
+        """torch and transformers, and torchvision and timm where they are installed."""
+        return ("torch", "transformers", *(m for m in self.OPTIONAL if not missing_modules([m])))
 
     def build_impl(self, case: ModelCase) -> Any:
         import numpy as np
@@ -76,6 +82,13 @@ class PyTorch(Framework):
 
     def parameter_bytes(self, model: Any) -> int | None:
         return sum(p.numel() * p.element_size() for p in model.parameters())
+
+    def adversarial_impl(self, model: Any, input_sets: list[list[Any]], *, method: str, epsilon: float,
+                         steps: int, step_size: float | None) -> list[list[Any]]:
+        from tracker_pytorch.attacks import adversarial
+
+        return adversarial(model, input_sets, method=method, epsilon=epsilon, steps=steps,
+                           step_size=step_size, flatten=flatten)
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
         helpers = "\n\n".join(inspect.getsource(f) for f in (flatten, to_numpy))
@@ -103,7 +116,7 @@ def register_frameworks(register):
 
 @hookimpl
 def register_models(register):
-    from tracker_pytorch.catalog import CASES
+    from tracker_pytorch import catalog, vision_catalog
 
-    for case in CASES:
+    for case in [*catalog.CASES, *vision_catalog.CASES]:
         register(case)

@@ -23,7 +23,10 @@ def unit(case_id: str, cls: str, inputs: list[InputSpec], description: str,
 
 
 def real(case_id: str, builder: str, inputs: list[InputSpec], description: str,
-         tags: tuple[str, ...] = (), sets: frozenset[str] = DEFAULT, **params) -> ModelCase:
+         tags: tuple[str, ...] = (), sets: frozenset[str] = DEFAULT, requires: tuple[str, ...] = (),
+         **params) -> ModelCase:
+    """A published architecture built by ``tracker_pytorch.architectures.<builder>(**params)``;
+    ``requires``: the modules it needs beyond torch and transformers (``torchvision``)."""
     return ModelCase(
         id=case_id,
         framework="pytorch",
@@ -34,6 +37,7 @@ def real(case_id: str, builder: str, inputs: list[InputSpec], description: str,
         sets=sets,
         tags=tags,
         description=description,
+        requires=requires,
     )
 
 
@@ -46,16 +50,34 @@ def hf(case_id: str, model_class: str, config_class: str, config: dict, inputs: 
                 argument_names=[spec.name for spec in inputs], **params)
 
 
+# Dimensions a converter may export as dynamic (InputSpec.dynamic), declared where the
+# architecture takes any size: the batch of every real model, the sequence of text.
+# Image sides stay static: position embeddings, windows and fixed-size heads tie most
+# vision models to their input size.
+BATCH = ((0, "batch"),)
+SEQUENCE = ((0, "batch"), (1, "sequence"))
+
+
 def image(height: int = 224, width: int = 224) -> list[InputSpec]:
-    return [InputSpec("pixel_values", (1, 3, height, width), kind="image")]
+    """One ImageNet-normalized RGB image, NCHW, dynamic batch."""
+    return [InputSpec("pixel_values", (1, 3, height, width), kind="image", dynamic=BATCH)]
 
 
 def text(batch: int, length: int, vocab: int, *, token_types: bool = False) -> list[InputSpec]:
-    specs = [InputSpec("input_ids", (batch, length), "int64", kind="tokens", high=vocab),
-             InputSpec("attention_mask", (batch, length), "int64", kind="mask")]
+    """Token ids inside the vocabulary with a padding mask (and token types), dynamic
+    batch and sequence."""
+    specs = [InputSpec("input_ids", (batch, length), "int64", kind="tokens", high=vocab, dynamic=SEQUENCE),
+             InputSpec("attention_mask", (batch, length), "int64", kind="mask", dynamic=SEQUENCE)]
     if token_types:
-        specs.append(InputSpec("token_type_ids", (batch, length), "int64", kind="tokens", high=2))
+        specs.append(InputSpec("token_type_ids", (batch, length), "int64", kind="tokens", high=2,
+                               dynamic=SEQUENCE))
     return specs
+
+
+def decoder_ids(length: int, vocab: int) -> InputSpec:
+    """The decoder's token ids of an encoder-decoder model: a sequence of its own."""
+    return InputSpec("decoder_input_ids", (1, length), "int64", kind="tokens", high=vocab,
+                     dynamic=((0, "batch"), (1, "decoder_sequence")))
 
 
 def floats(name: str, shape: tuple[int, ...], **kwargs) -> InputSpec:
@@ -84,35 +106,35 @@ REAL_CASES = [
     # -- convolutional image classifiers
     hf("hf-resnet", "ResNetForImageClassification", "ResNetConfig", RESNET18 | IMAGENET, image(),
        "ResNet-18 (ResNetConfig basic blocks, depths 2-2-2-2), ImageNet head",
-       tags=("cnn", "vision"), sets=ALL_SETS, calibration_shape=CALIBRATION),
+       tags=("cnn", "vision", "classifier"), sets=ALL_SETS, calibration_shape=CALIBRATION),
     hf("hf-convnext", "ConvNextForImageClassification", "ConvNextConfig", IMAGENET, image(),
        "ConvNeXt-T (facebook/convnext-tiny-224 config): depthwise 7x7 conv, LayerNorm, GELU",
-       tags=("cnn", "vision")),
+       tags=("cnn", "vision", "classifier")),
     hf("hf-mobilenet-v2", "MobileNetV2ForImageClassification", "MobileNetV2Config",
        {"num_labels": 1001}, image(),
        "MobileNetV2 1.0 (google/mobilenet_v2_1.0_224 config): inverted residuals, ReLU6, "
        "TF-style dynamic padding",
-       tags=("cnn", "vision"), sets=ALL_SETS, calibration_shape=CALIBRATION),
+       tags=("cnn", "vision", "classifier"), sets=ALL_SETS, calibration_shape=CALIBRATION),
     hf("hf-efficientnet", "EfficientNetForImageClassification", "EfficientNetConfig",
        {"width_coefficient": 1.0, "depth_coefficient": 1.0, "image_size": 224, "hidden_dim": 1280,
         "dropout_rate": 0.2} | IMAGENET, image(),
        "EfficientNet-B0 (google/efficientnet-b0 config): squeeze-excitation, SiLU, depthwise conv",
-       tags=("cnn", "vision"), calibration_shape=CALIBRATION),
+       tags=("cnn", "vision", "classifier"), calibration_shape=CALIBRATION),
     hf("hf-regnet", "RegNetForImageClassification", "RegNetConfig",
        {"layer_type": "x", "depths": [1, 1, 4, 7], "hidden_sizes": [24, 56, 152, 368],
         "groups_width": 8, "embedding_size": 32} | IMAGENET, image(),
        "RegNetX-200MF (facebook/regnet-x-002 config): grouped convolutions",
-       tags=("cnn", "vision"), calibration_shape=CALIBRATION),
+       tags=("cnn", "vision", "classifier"), calibration_shape=CALIBRATION),
     # -- vision transformers
     hf("hf-vit", "ViTForImageClassification", "ViTConfig",
        {"hidden_size": 192, "num_hidden_layers": 12, "num_attention_heads": 3,
         "intermediate_size": 768} | IMAGENET, image(),
        "ViT-Ti/16 (facebook/deit-tiny-patch16-224 sizes) with the ViT code",
-       tags=("transformer", "vision"), sets=ALL_SETS),
+       tags=("transformer", "vision", "classifier"), sets=ALL_SETS),
     hf("hf-swin", "SwinForImageClassification", "SwinConfig", IMAGENET, image(),
        "Swin-T (microsoft/swin-tiny-patch4-window7-224 config): shifted windows, "
        "relative position bias",
-       tags=("transformer", "vision")),
+       tags=("transformer", "vision", "classifier")),
     # -- dense prediction
     hf("hf-segformer", "SegformerForSemanticSegmentation", "SegformerConfig", {"num_labels": 150},
        image(256, 256),
@@ -151,35 +173,36 @@ REAL_CASES = [
        tags=("transformer", "nlp", "decoder")),
     hf("hf-t5", "T5ForConditionalGeneration", "T5Config",
        {"use_cache": False},
-       [*text(1, 32, 32128),
-        InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=32128)],
+       [*text(1, 32, 32128), decoder_ids(16, 32128)],
        "T5-small (google-t5/t5-small config): relative position buckets, RMS norm, tied LM head",
        tags=("transformer", "nlp", "encoder-decoder")),
     # -- speech
     hf("hf-whisper", "WhisperForConditionalGeneration", "WhisperConfig",
        {"use_cache": False},
-       [InputSpec("input_features", (1, 80, 3000), kind="audio"),
-        InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=51865)],
+       [InputSpec("input_features", (1, 80, 3000), kind="audio", dynamic=BATCH), decoder_ids(16, 51865)],
        "Whisper-tiny (openai/whisper-tiny config): 30 s of 80-bin log-mel, 16 decoder tokens",
        tags=("transformer", "audio", "encoder-decoder")),
     hf("hf-wav2vec2", "Wav2Vec2ForCTC", "Wav2Vec2Config", {},
-       [InputSpec("input_values", (1, 16000), kind="audio")],
+       [InputSpec("input_values", (1, 16000), kind="audio", dynamic=BATCH)],
        "Wav2Vec2-base (facebook/wav2vec2-base-960h config): conv feature encoder, weight-normed "
        "positional conv, CTC head; 1 s of 16 kHz audio",
        tags=("transformer", "audio")),
 ]
 
-# In the `full` set only (the default sweep stays within its time budget): more
-# architectures, small configurations of published families.
+# More architectures, small configurations of published families: in the `full` set
+# only (the default sweep stays within its time budget), but for the cheapest, which give
+# the torch 2.13.0 pairs (no torchvision, no timm) their share of real models.
 FULL_ONLY = frozenset({"full"})
 SMALL_LM = {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
             "intermediate_size": 1024, "use_cache": False}
 
 
 def lm(case_id: str, model_class: str, config_class: str, config: dict, vocab: int, description: str,
-       tags: tuple[str, ...] = ("transformer", "nlp", "decoder"), mask: bool = True) -> ModelCase:
-    inputs = text(1, 32, vocab) if mask else [InputSpec("input_ids", (1, 32), "int64", kind="tokens", high=vocab)]
-    return hf(case_id, model_class, config_class, config, inputs, description, tags=tags, sets=FULL_ONLY)
+       tags: tuple[str, ...] = ("transformer", "nlp", "decoder"), mask: bool = True,
+       sets: frozenset[str] = FULL_ONLY) -> ModelCase:
+    ids = InputSpec("input_ids", (1, 32), "int64", kind="tokens", high=vocab, dynamic=SEQUENCE)
+    inputs = text(1, 32, vocab) if mask else [ids]
+    return hf(case_id, model_class, config_class, config, inputs, description, tags=tags, sets=sets)
 
 
 SMALL_SEQ2SEQ = {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "encoder_attention_heads": 4,
@@ -187,34 +210,36 @@ SMALL_SEQ2SEQ = {"d_model": 256, "encoder_layers": 3, "decoder_layers": 3, "enco
                  "use_cache": False}
 
 
-def seq2seq(case_id: str, model_class: str, config_class: str, vocab: int, description: str) -> ModelCase:
-    inputs = [*text(1, 32, vocab), InputSpec("decoder_input_ids", (1, 16), "int64", kind="tokens", high=vocab)]
+def seq2seq(case_id: str, model_class: str, config_class: str, vocab: int, description: str,
+            sets: frozenset[str] = FULL_ONLY) -> ModelCase:
+    inputs = [*text(1, 32, vocab), decoder_ids(16, vocab)]
     return hf(case_id, model_class, config_class, SMALL_SEQ2SEQ, inputs, description,
-              tags=("transformer", "nlp", "encoder-decoder"), sets=FULL_ONLY)
+              tags=("transformer", "nlp", "encoder-decoder"), sets=sets)
 
 
 MORE_REAL_CASES = [
     hf("hf-deit", "DeiTForImageClassification", "DeiTConfig",
        {"hidden_size": 192, "num_hidden_layers": 12, "num_attention_heads": 3, "intermediate_size": 768}
        | IMAGENET, image(), "DeiT-Ti (facebook/deit-tiny-patch16-224 sizes)",
-       tags=("transformer", "vision"), sets=FULL_ONLY),
+       tags=("transformer", "vision", "classifier"), sets=FULL_ONLY),
     hf("hf-beit", "BeitForImageClassification", "BeitConfig",
        {"hidden_size": 192, "num_hidden_layers": 6, "num_attention_heads": 3, "intermediate_size": 768,
         "use_relative_position_bias": True} | IMAGENET, image(),
-       "BEiT with relative position bias, 6 layers of ViT-Ti width", tags=("transformer", "vision"),
-       sets=FULL_ONLY),
+       "BEiT with relative position bias, 6 layers of ViT-Ti width",
+       tags=("transformer", "vision", "classifier"), sets=FULL_ONLY),
     hf("hf-mobilevit", "MobileViTForImageClassification", "MobileViTConfig", IMAGENET, image(256, 256),
        "MobileViT-S (apple/mobilevit-small config): convolutions unfolded into transformer patches",
-       tags=("cnn", "transformer", "vision"), sets=FULL_ONLY, calibration_shape=[4, 3, 256, 256]),
+       tags=("cnn", "transformer", "vision", "classifier"), sets=FULL_ONLY,
+       calibration_shape=[4, 3, 256, 256]),
     hf("hf-dinov2", "Dinov2Model", "Dinov2Config",
        {"hidden_size": 192, "num_hidden_layers": 6, "num_attention_heads": 3}, image(),
        "DINOv2 backbone at ViT-Ti width: interpolated position embeddings, layer scale",
-       tags=("transformer", "vision"), sets=FULL_ONLY),
+       tags=("transformer", "vision")),
     hf("hf-convnextv2", "ConvNextV2ForImageClassification", "ConvNextV2Config", IMAGENET, image(),
-       "ConvNeXt V2-T: global response normalization", tags=("cnn", "vision"), sets=FULL_ONLY),
+       "ConvNeXt V2-T: global response normalization", tags=("cnn", "vision", "classifier"), sets=FULL_ONLY),
     hf("hf-poolformer", "PoolFormerForImageClassification", "PoolFormerConfig", IMAGENET, image(),
        "PoolFormer-S12 (sail/poolformer_s12 config): pooling as token mixer, GroupNorm",
-       tags=("cnn", "vision"), sets=FULL_ONLY),
+       tags=("cnn", "vision", "classifier"), sets=FULL_ONLY),
     hf("hf-clip-vision", "CLIPVisionModel", "CLIPVisionConfig",
        {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
        image(), "CLIP vision tower (quick GELU, pre-LayerNorm), 4 layers", tags=("transformer", "vision"),
@@ -225,13 +250,12 @@ MORE_REAL_CASES = [
        "ALBERT at width 256: one layer shared 6 times, factorized embeddings (base: 111 s to export)",
        tags=("transformer", "nlp", "encoder"), sets=FULL_ONLY),
     hf("hf-roberta", "RobertaModel", "RobertaConfig", SMALL_LM, text(2, 64, 50265),
-       "RoBERTa at BERT-mini size: padding-aware position ids", tags=("transformer", "nlp", "encoder"),
-       sets=FULL_ONLY),
+       "RoBERTa at BERT-mini size: padding-aware position ids", tags=("transformer", "nlp", "encoder")),
     hf("hf-electra", "ElectraModel", "ElectraConfig", {}, text(2, 64, 30522),
        "ELECTRA-small discriminator (google/electra-small-discriminator config)",
-       tags=("transformer", "nlp", "encoder"), sets=FULL_ONLY),
+       tags=("transformer", "nlp", "encoder")),
     seq2seq("hf-bart", "BartForConditionalGeneration", "BartConfig", 50265,
-            "BART, 3+3 layers at width 256: learned positions, tied LM head"),
+            "BART, 3+3 layers at width 256: learned positions, tied LM head", sets=DEFAULT),
     seq2seq("hf-marian", "MarianMTModel", "MarianConfig", 58101,
             "MarianMT, 3+3 layers: sinusoidal positions, final logits bias"),
     lm("hf-gpt-neo", "GPTNeoForCausalLM", "GPTNeoConfig",
@@ -240,16 +264,17 @@ MORE_REAL_CASES = [
        "GPT-Neo with alternating global and local (window 16) attention"),
     lm("hf-opt", "OPTForCausalLM", "OPTConfig",
        {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "ffn_dim": 1024,
-        "word_embed_proj_dim": 256, "use_cache": False}, 50272, "OPT at 4 layers of width 256"),
+        "word_embed_proj_dim": 256, "use_cache": False}, 50272, "OPT at 4 layers of width 256", sets=DEFAULT),
     lm("hf-llama", "LlamaForCausalLM", "LlamaConfig", SMALL_LM | {"num_key_value_heads": 2}, 32000,
-       "Llama with grouped-query attention (4 query, 2 key-value heads), RoPE, RMSNorm, SwiGLU"),
+       "Llama with grouped-query attention (4 query, 2 key-value heads), RoPE, RMSNorm, SwiGLU",
+       sets=DEFAULT),
     lm("hf-mistral", "MistralForCausalLM", "MistralConfig",
        SMALL_LM | {"num_key_value_heads": 2, "sliding_window": 16}, 32000,
-       "Mistral with a sliding window of 16 tokens over 32"),
+       "Mistral with a sliding window of 16 tokens over 32", sets=DEFAULT),
     lm("hf-qwen2", "Qwen2ForCausalLM", "Qwen2Config", SMALL_LM | {"num_key_value_heads": 2}, 151936,
        "Qwen2: biased QKV projections, a 151,936-token vocabulary"),
     lm("hf-phi", "PhiForCausalLM", "PhiConfig", SMALL_LM | {"partial_rotary_factor": 0.5}, 51200,
-       "Phi: parallel attention and MLP, partial rotary embeddings"),
+       "Phi: parallel attention and MLP, partial rotary embeddings", sets=DEFAULT),
     lm("hf-mamba", "MambaForCausalLM", "MambaConfig",
        {"hidden_size": 256, "num_hidden_layers": 4, "state_size": 16, "use_cache": False}, 50280,
        "Mamba: a selective state-space model, scanned sequentially (no attention)",

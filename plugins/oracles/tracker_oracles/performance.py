@@ -2,9 +2,9 @@
 
 What the second published study measured. Metrics:
 
-- ``latency_seconds``: the median over ``repeats`` runs of input set 0 in the runtime,
-  after ``warmup`` runs, stopping early once ``budget_seconds`` are spent (at least 3
-  runs); ``latency_min_seconds``, ``latency_runs``;
+- ``latency_seconds``: the median over ``repeats`` (5) runs of input set 0 in the
+  runtime, after ``warmup`` (1) runs, stopping early once ``budget_seconds`` (2) are
+  spent (at least 3 runs); ``latency_min_seconds``, ``latency_runs``;
 - ``eager_seconds``: the source framework's median eager latency on the same inputs
   (measured when the reference was computed, cached with it); ``latency_ratio`` =
   runtime / eager;
@@ -38,7 +38,7 @@ class Performance(Oracle):
     name = "performance"
     description = "latency beside eager, session memory, artifact size beside parameters"
     stage = "outputs"
-    defaults = {"repeats": 10, "warmup": 1, "budget_seconds": 5.0}
+    defaults = {"repeats": 5, "warmup": 1, "budget_seconds": 2.0}
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         options = evidence.options
@@ -48,8 +48,8 @@ class Performance(Oracle):
             for _ in range(int(options.get("warmup", 1))):
                 evidence.run_converted(sample)
             seconds: list[float] = []
-            budget = time.perf_counter() + float(options.get("budget_seconds", 5.0))
-            while len(seconds) < int(options.get("repeats", 10)) and (len(seconds) < 3 or time.perf_counter() < budget):
+            budget = time.perf_counter() + float(options.get("budget_seconds", 2.0))
+            while len(seconds) < int(options.get("repeats", 5)) and (len(seconds) < 3 or time.perf_counter() < budget):
                 started = time.perf_counter()
                 evidence.run_converted(sample)
                 seconds.append(time.perf_counter() - started)

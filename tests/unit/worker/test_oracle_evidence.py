@@ -105,8 +105,8 @@ def test_a_fixed_shape_export_run_at_another_batch_size_is_flagged(swept):
 def test_extra_inputs_are_made_once_and_cached_with_the_reference(swept):
     store, tmp_path = swept
     extras = sorted((tmp_path / "cache" / "references").rglob("*.extra-*.npz"))
-    # per case: the 32 samples (shared by agreement and robustness), fgsm, pgd, resized
-    assert len(extras) == 4 * 4
+    # per case: agreement's 32 samples, robustness's 16 clean ones, fgsm, pgd, resized
+    assert len(extras) == 4 * 5
     again = tmp_path / "again.duckdb"
     _sweep(again, tmp_path, "fake-classifier-none")
     assert len(sorted((tmp_path / "cache" / "references").rglob("*.extra-*.npz"))) == len(extras)

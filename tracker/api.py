@@ -334,6 +334,16 @@ class Runtime(Component):
         outputs = self.run_impl(session, dict(inputs))
         return check_arrays(outputs, f"runtime {self.name!r} run()")
 
+    @staticmethod
+    def feeds(declared: Sequence[str], inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """The case's ``inputs`` for an artifact that declares the inputs ``declared``: by
+        name when every declared name is one of the case's, else by position."""
+        if all(name in inputs for name in declared):
+            return {name: inputs[name] for name in declared}
+        if len(declared) == len(inputs):
+            return dict(zip(declared, inputs.values(), strict=True))
+        raise ValueError(f"the model declares inputs {list(declared)}; the case provides {list(inputs)}")
+
     @abc.abstractmethod
     def load_impl(self, artifact: Path, options: Mapping[str, Any]) -> Any:
         """See the public method of the same name without ``_impl``."""

@@ -94,15 +94,8 @@ class CoreML(Runtime):
     def run_impl(self, session: Session, inputs: dict[str, Any]) -> list[Any]:
         import numpy as np
 
-        declared = [name for name, _ in session.inputs]
-        if all(name in inputs for name in declared):
-            values = [inputs[name] for name in declared]
-        elif len(declared) == len(inputs):
-            values = list(inputs.values())
-        else:
-            raise ValueError(f"the model declares inputs {declared}; the case provides {list(inputs)}")
-        feeds = {name: np.ascontiguousarray(value, dtype=dtype)
-                 for (name, dtype), value in zip(session.inputs, values, strict=True)}
+        matched = self.feeds([name for name, _ in session.inputs], inputs)
+        feeds = {name: np.ascontiguousarray(matched[name], dtype=dtype) for name, dtype in session.inputs}
         predicted = session.model.predict(feeds)
         missing = [name for name, _ in session.outputs if name not in predicted]
         if missing:

@@ -59,15 +59,7 @@ outputs = session.run(None, feeds)
 """
 
     def run_impl(self, session: Any, inputs: dict[str, Any]) -> list[Any]:
-        declared = [i.name for i in session.get_inputs()]
-        if all(name in inputs for name in declared):
-            feeds = {name: inputs[name] for name in declared}
-        elif len(declared) == len(inputs):
-            feeds = dict(zip(declared, inputs.values(), strict=True))
-        else:
-            raise ValueError(
-                f"the model declares inputs {declared}; the case provides {list(inputs)}"
-            )
+        feeds = self.feeds([i.name for i in session.get_inputs()], inputs)
         return list(session.run(None, feeds))
 
 

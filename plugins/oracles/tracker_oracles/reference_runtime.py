@@ -41,13 +41,7 @@ class OnnxReference(Runtime):
         import numpy as np
 
         evaluator, declared, expected_inputs = session
-        names = list(evaluator.input_names)
-        if all(name in inputs for name in names):
-            feeds = {name: inputs[name] for name in names}
-        elif len(names) == len(inputs):
-            feeds = dict(zip(names, inputs.values(), strict=True))
-        else:
-            raise ValueError(f"the model declares inputs {names}; the case provides {list(inputs)}")
+        feeds = self.feeds(list(evaluator.input_names), inputs)
         for name, value in feeds.items():
             dtype, shape = expected_inputs.get(name, (None, None))
             if dtype is not None and np.asarray(value).dtype != dtype:

@@ -194,7 +194,9 @@ class ConversionRequest:
     """What a converter is asked to do for one case."""
 
     case: ModelCase
-    model: Any  # built by the framework plugin named in ``case.framework``
+    # built by the framework plugin named in ``case.framework``; the converter must leave
+    # it as it found it: the extra input sets of the oracles are made on it afterwards
+    model: Any
     sample_inputs: list[Any]  # one input set, as NumPy arrays
     options: Mapping[str, Any]  # from the matrix variant (e.g. {"dynamo": True, "opset": 18})
     output_dir: Path  # an empty directory the converter may write into

@@ -54,7 +54,17 @@ def safe_text(text: object, limit: int = MAX_MESSAGE_CHARS) -> str:
     return text
 
 
+# TensorFlow's errors raised while tracing a function ("in user code:", then the frames
+# of the traced code) say what went wrong on their last line, not their first.
+_STAGED = re.compile(r"^\s*in user code:")
+_REPEATED_KIND = re.compile(r"^(\w+): ")
+
+
 def first_meaningful_line(message: str) -> str:
+    if _STAGED.match(message):
+        lines = [line.strip() for line in message.splitlines() if line.strip()]
+        if len(lines) > 1:
+            return lines[-1]
     for line in message.splitlines():
         stripped = line.strip()
         if stripped and not _BORING.match(stripped):
@@ -81,6 +91,9 @@ def signature(kind: str, message: str = "") -> str:
     'RuntimeError: shape (<n>, <n>, <n>) at <addr> in <path>'
     """
     line = mask(first_meaningful_line(safe_text(message, 4_000)))
+    repeated = _REPEATED_KIND.match(line)
+    if repeated and _STAGED.match(message) and kind.rsplit(" ", 1)[-1] == repeated.group(1):
+        line = line[repeated.end():]  # "TypeError: TypeError: ..." says it once
     text = f"{kind}: {line}" if line else kind
     if len(text) > MAX_SIGNATURE_CHARS:
         text = text[: MAX_SIGNATURE_CHARS - 3] + "..."

@@ -201,7 +201,7 @@ for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "u
                "perturb", "nan", "runtime_abort"):
     CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}", _fault, sets=("faults",)))
 # classifiers (4 classes, 2 rows per input set) for the oracles of the second study
-for _fault in ("none", "perturb_one_weight", "runtime_perturb", "fixed_shape"):
+for _fault in ("none", "perturb_one_weight", "runtime_perturb", "fixed_shape", "unsupported"):
     CASES.append(fake_case(f"fake-classifier-{_fault.replace('_', '-')}", _fault, sets=("oracles",),
                            tags=("classifier",)))
 

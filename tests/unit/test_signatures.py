@@ -22,6 +22,19 @@ def test_traceback_noise_is_skipped_for_the_first_meaningful_line():
     assert signature("KeyError", message) == "KeyError: KeyError: foo"
 
 
+def test_a_tensorflow_tracing_error_is_named_by_its_last_line():
+    message = (
+        "in user code:\n\n"
+        '    File "/venv/lib/python3.11/site-packages/tf2onnx/convert.py", line 473, in model_fn  *\n'
+        "        return model(*args, training=False)\n"
+        '    File "/usr/lib/python3.11/inspect.py", line 3133, in _bind\n'
+        "        raise TypeError('too many positional arguments') from None\n\n"
+        "    TypeError: too many positional arguments\n"
+    )
+    assert signature("TypeError", message) == "TypeError: too many positional arguments"
+    assert signature("ValueError", message) == "ValueError: TypeError: too many positional arguments"
+
+
 def test_safe_text_handles_bytes_nul_and_size():
     assert safe_text(b"\xff\xfeok\x00") == "\ufffd\ufffdok\\0"
     huge = safe_text("a" * 3_000_000 + "THE END")

@@ -145,12 +145,10 @@ class _CaseRun:
             inputs, expected = self.reference(framework, case)
         except Exception as exc:  # noqa: BLE001
             return self.failure("reference", exc, "reference_failed")
+        self.timings["reference_seconds"] = time.perf_counter() - started
         # the extra sets are for output oracles: none where the runtime cannot run at all
         requests = ({} if runtime.not_runnable_reason() is not None
                     else extras.requests(case, output_oracles, job.oracle_options, job.options))
-        maker = extras.Maker(self.cache, job.reference_key, case, framework, self.source_model)
-        sets = maker.make_all(extras.unique(requests))
-        self.timings["reference_seconds"] = time.perf_counter() - started
 
         # -- conversion -------------------------------------------------------------------
         conversion = job.conversion
@@ -171,6 +169,13 @@ class _CaseRun:
                 "fault_location": "converter",
                 "fault_stage": conversion.get("fault_stage"),
             }
+        # made only for an artifact to run them on: an attack on a large source model can
+        # take minutes, wasted on a case that failed to convert
+        self.stage("reference")
+        started = time.perf_counter()
+        maker = extras.Maker(self.cache, job.reference_key, case, framework, self.source_model)
+        sets = maker.make_all(extras.unique(requests))
+        self.timings["reference_seconds"] += time.perf_counter() - started
         artifact = self.cache.root / conversion["artifact"]
         evidence = Evidence(
             case=case,

@@ -105,7 +105,10 @@ def test_a_fixed_shape_export_run_at_another_batch_size_is_flagged(swept):
 def test_extra_inputs_are_made_once_and_cached_with_the_reference(swept):
     store, tmp_path = swept
     extras = sorted((tmp_path / "cache" / "references").rglob("*.extra-*.npz"))
-    # per case: agreement's 32 samples, robustness's 16 clean ones, fgsm, pgd, resized
+    # per converted case: agreement's 32 samples, robustness's 16 clean ones, fgsm, pgd,
+    # resized; none for the classifier that failed to convert (attacks can take minutes)
+    (failed,) = stored(store, "SELECT outcome FROM results WHERE case_id = 'fake-classifier-unsupported'")
+    assert failed["outcome"] == "convert_error"
     assert len(extras) == 4 * 5
     again = tmp_path / "again.duckdb"
     _sweep(again, tmp_path, "fake-classifier-none")

@@ -22,6 +22,9 @@ _PATH = re.compile(
     r"(?:(?<=\s)|(?<=^)|(?<=[\"'(=]))"
     r"(?:(?:[A-Za-z]:)?(?:/[^\s\"':,()]+)+/?|[\w.~-]+(?:/[^\s\"':,()]+){2,}/?)"
 )
+# graph node names ("node with name '/model/Where_3'", "Name:'node_where'") differ between
+# exporters and models for the same runtime bug
+_NODE_NAME = re.compile(r"\b(name\s*:?\s*)'[^'\n]*'", re.IGNORECASE)
 _UUIDISH = re.compile(r"\b[0-9a-f]{8,}\b")
 # NumPy 2 writes scalars as "np.int32(5)" where NumPy 1 wrote "5": the same bug either way
 _NUMPY_SCALAR = re.compile(r"\bnp\.(?:u?int\d+|float\d+|bool_?|complex\d+|str_)\(([^()]*)\)")
@@ -77,6 +80,7 @@ def mask(text: str) -> str:
     text = _NATIVE_LOCATION.sub("", text)
     text = _NATIVE_FUNCTION.sub("", text)
     text = _NUMPY_SCALAR.sub(r"\1", text)
+    text = _NODE_NAME.sub(r"\1'<name>'", text)
     text = _ADDRESS.sub("<addr>", text)
     text = _PATH.sub("<path>", text)
     text = _UUIDISH.sub("<id>", text)

@@ -22,6 +22,15 @@ def test_traceback_noise_is_skipped_for_the_first_meaningful_line():
     assert signature("KeyError", message) == "KeyError: KeyError: foo"
 
 
+def test_node_names_are_masked_so_one_runtime_bug_has_one_signature_across_exporters():
+    missing = "[ONNXRuntimeError] : 9 : NOT_IMPLEMENTED : Could not find an implementation for Where(9) node with name '{}'"
+    torchscript = signature("NotImplemented", missing.format("/model/Where_3"))
+    dynamo = signature("NotImplemented", missing.format("node_where"))
+    assert torchscript == dynamo and torchscript.endswith("Where(<n>) node with name '<name>'")
+    failed = "Non-zero status code returned while running Conv node. Name:'/conv/Conv' Status Message: bad"
+    assert signature("Fail", failed) == "Fail: Non-zero status code returned while running Conv node. Name:'<name>' Status Message: bad"
+
+
 def test_a_tensorflow_tracing_error_is_named_by_its_last_line():
     message = (
         "in user code:\n\n"

@@ -63,7 +63,8 @@ class Tf2onnx(Converter):
     frameworks = ("tensorflow",)
     output_format = "onnx"
     requires = ("tf2onnx", "tensorflow", "tracker_tensorflow")
-    packages = ("tf2onnx", "onnx")
+    # this plugin's own version too: its artifacts change when it does (bump it then)
+    packages = ("tf2onnx", "onnx", "tracker-tf2onnx")
     preload = ("tf2onnx",)
 
     def accepts(self, case: ModelCase, options: Mapping[str, Any]) -> str | None:
@@ -107,6 +108,7 @@ class Tf2onnx(Converter):
         if not path.is_file():
             raise ConverterCommandError("python -m tf2onnx.convert exited with code 0 but wrote no model",
                                         process.stderr[-4000:])
+        saved_model.outputs_in_model_order(str(path))
         return path
 
     def classify_error(self, exc: BaseException) -> str | None:
@@ -153,6 +155,13 @@ class Tf2onnx(Converter):
                 'saved = tempfile.mkdtemp(prefix="saved-model-")',
                 "save_saved_model(model, signature, saved)",
                 "subprocess.run([" + ", ".join(argv).replace("'SAVED'", "saved") + "], check=True)",
+                "",
+                "import re",
+                "",
+                "_SIGNATURE_OUTPUT = re.compile(r\"output_(\\d+)\")",
+                "",
+                inspect.getsource(saved_model.outputs_in_model_order),
+                "outputs_in_model_order(artifact)",
             ]
         lines.append("# tf2onnx logs the TensorFlow ops it cannot convert (and leaves them in the graph) above")
         return "\n".join(lines) + "\n"

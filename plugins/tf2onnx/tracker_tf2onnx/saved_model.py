@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,6 +49,35 @@ def save_saved_model(model: Any, signature: Sequence[Any], directory: str) -> No
 
     function = tf.function(serve, input_signature=list(signature))
     tf.saved_model.save(model, directory, signatures={"serving_default": function.get_concrete_function()})
+
+
+_SIGNATURE_OUTPUT = re.compile(r"output_(\d+)")
+
+
+def outputs_in_model_order(artifact: str) -> bool:
+    """Put the outputs of a converted SavedModel back in the model's order; return whether
+    they had to move.
+
+    A SavedModel signature returns a dict (``output_0``, ``output_1``, ...) and tf2onnx
+    writes the outputs in the order of its sorted keys: ``output_0, output_1, output_10,
+    output_2``. Read by position, as the reference is, an eleventh output would be compared
+    with the third. Only the order of the graph's output list changes, nothing computed.
+    Copied into ``tracker repro`` scripts with ``inspect.getsource``."""
+    import onnx
+
+    model = onnx.load(artifact, load_external_data=False)
+    outputs = list(model.graph.output)
+    matches = [_SIGNATURE_OUTPUT.fullmatch(o.name) for o in outputs]
+    if not all(matches):
+        return False
+    ordered = sorted(outputs, key=lambda o: int(_SIGNATURE_OUTPUT.fullmatch(o.name).group(1)))
+    if [o.name for o in ordered] == [o.name for o in outputs]:
+        return False
+    copies = [onnx.ValueInfoProto.FromString(o.SerializeToString()) for o in ordered]
+    del model.graph.output[:]
+    model.graph.output.extend(copies)
+    onnx.save(model, artifact)
+    return True
 
 
 def command(saved_model: Path, output: Path, opset: int | None) -> list[str]:

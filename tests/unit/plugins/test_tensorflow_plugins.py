@@ -222,3 +222,4 @@ def test_a_crash_of_the_command_line_is_a_crash_of_the_case_with_its_signal(tmp_
                              env={"PYTHONPATH": str(ROOT)})
     assert process.returncode == -signal.SIGABRT, process
     assert "dying" in process.stderr and "survived" not in process.stdout
+

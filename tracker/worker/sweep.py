@@ -307,7 +307,9 @@ class Sweep:
         output_oracles = [o for o in oracles if o.stage == "outputs" and o.applies_to(converter.output_format)]
         needs_source = any(
             job.conversion is None or not self.cache.reference_path(job.reference_key).is_file()
-            or (runtime.not_runnable_reason() is None and self._extras_missing(case, job, output_oracles))
+            # extra sets are made only for a converted case
+            or (runtime.not_runnable_reason() is None and job.conversion.get("outcome") == Outcome.OK.value
+                and self._extras_missing(case, job, output_oracles))
             for case, job in zip(todo, jobs, strict=True)
         )
         warmup = [("runtime", runtime, dict(self.pair.runtime_options))]

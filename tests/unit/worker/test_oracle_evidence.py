@@ -117,6 +117,18 @@ def test_extra_inputs_are_made_once_and_cached_with_the_reference(swept):
         store, "fake-classifier-none", "robustness")
 
 
+def test_a_pair_that_only_changes_the_runtime_imports_no_framework_even_with_a_failed_conversion(swept):
+    import shutil
+
+    store, tmp_path = swept
+    copy = tmp_path / "another-runtime.duckdb"
+    shutil.copy(store, copy)
+    # another runtime configuration: new results, the same conversions (one of them failed,
+    # so it has no extra input sets) and references
+    process = _sweep(copy, tmp_path, runtime_options={"variant": "another"})
+    assert "(references and artifacts all cached)" in process.stdout, process.stdout
+
+
 def test_without_a_dynamic_export_the_dynamic_oracle_is_not_applicable(tmp_path):
     store = tmp_path / "store.duckdb"
     _sweep(store, tmp_path, "fake-classifier-fixed-shape", options={})

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tracker.worker import child
-from tracker.worker.job import ChildReport, Job
+from tracker.worker.job import STAGE, ChildReport, Job
 from tracker.worker.procs import group_rss_bytes, kill_group
 
 POLL_SECONDS = 0.2
@@ -147,7 +147,7 @@ class Pool:
                 running.closed = True
                 return
             running.messages.append((kind, payload))
-            if kind == "stage":
+            if kind == STAGE:
                 running.stage = payload
             on_message(running.job, kind, payload)
 

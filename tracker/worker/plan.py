@@ -1,0 +1,184 @@
+"""What a sweep of one pair runs: the selected cases, those the pair can take, those not
+yet stored, the job of each, and what the children must import. Pure functions of the
+pair, the registry's components and what the store and the cache already hold."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from tracker.api import Component, Converter, Framework, Oracle, Runtime, missing_modules
+from tracker.cases import ModelCase, hash_json, select
+from tracker.errors import ConfigError, SelectionError
+from tracker.matrix import Pair
+from tracker.outcomes import Outcome
+from tracker.shards import Shard
+from tracker.store import ConversionRecord
+from tracker.worker import extras
+from tracker.worker.cache import Cache, conversion_key, reference_key
+from tracker.worker.job import Job
+
+
+def config_key(pair: Pair) -> str:
+    """What, besides the environment and the case, makes a result: the pipeline config."""
+    return hash_json(
+        {
+            "pipeline": pair.pipeline,
+            "variant": pair.variant,
+            "framework": pair.framework,
+            "converter": pair.converter,
+            "runtime": pair.runtime,
+            "options": dict(pair.options),
+            "runtime_options": dict(pair.runtime_options),
+        }
+    )[:16]
+
+
+def checked_oracles(pair: Pair, oracles: Sequence[Oracle]) -> list[Oracle]:
+    """The pair's oracles; at least one must judge outputs, or nothing could ever fail as
+    incorrect."""
+    if not any(o.stage == "outputs" for o in oracles):
+        raise ConfigError(
+            f"{pair.source}: pipeline {pair.pipeline!r} has no oracle that judges "
+            "outputs, so nothing could ever fail as incorrect",
+            hint="add an output oracle (`tracker plugins` lists them) to its 'oracles' list",
+        )
+    return list(oracles)
+
+
+def check_converter(pair: Pair, converter: Converter) -> None:
+    if pair.framework not in converter.frameworks:
+        raise ConfigError(
+            f"{pair.source}: converter {converter.name!r} does not accept "
+            f"{pair.framework!r} models (it accepts {', '.join(converter.frameworks)})"
+        )
+
+
+def selected(cases: Iterable[ModelCase], pair: Pair, model_set: str | None, patterns: Sequence[str],
+             shard: Shard | None) -> list[ModelCase]:
+    """The pair framework's cases of the selection (and of the shard, if any)."""
+    chosen = select(cases, model_set=model_set, patterns=patterns, frameworks=[pair.framework])
+    if not chosen:
+        raise SelectionError(
+            f"no {pair.framework} case in the selection (set {model_set!r}, patterns {list(patterns)})"
+        )
+    if shard is not None:  # may leave none of a small selection: not an error
+        chosen = [c for c in chosen if shard.holds(c.id)]
+    return chosen
+
+
+def applicable(cases: Sequence[ModelCase], converter: Converter,
+               options: Mapping[str, Any]) -> tuple[list[ModelCase], Counter[str]]:
+    """The cases this pair can take at all: their modules are installed here and the
+    converter variant accepts them (``ModelCase.requires``, ``Converter.accepts``); and
+    the others, counted by reason."""
+    kept: list[ModelCase] = []
+    reasons: Counter[str] = Counter()
+    for case in cases:
+        missing = missing_modules(case.requires)
+        reason = (f"needs {', '.join(missing)}, not installed here" if missing
+                  else converter.accepts(case, dict(options)))
+        if reason:
+            reasons[reason] += 1
+        else:
+            kept.append(case)
+    return kept, reasons
+
+
+def accepted(cases: Sequence[ModelCase], converter: Converter, options: Mapping[str, Any]) -> list[ModelCase]:
+    """The cases the converter variant does not refuse by design (where what is installed
+    is unknown: an environment that could not be built)."""
+    return [c for c in cases if converter.accepts(c, dict(options)) is None]
+
+
+def not_stored(cases: Sequence[ModelCase], stored: set[tuple[str, str]]) -> list[ModelCase]:
+    """The cases whose (id, content hash) has no result yet."""
+    return [c for c in cases if (c.id, c.content_hash) not in stored]
+
+
+@dataclasses.dataclass(frozen=True)
+class Fingerprints:
+    """The installed versions that key references (framework) and conversions (converter)."""
+
+    framework: Mapping[str, Any]
+    converter: Mapping[str, Any]
+
+
+def job(pair: Pair, case: ModelCase, *, oracles: Sequence[str], fingerprints: Fingerprints, cache: Cache,
+        reusable: Callable[[str], ConversionRecord | None], log_path: str, threads: int,
+        second_runtime: str | None) -> Job:
+    """The job of one case. ``reusable(key)`` is the stored conversion of that key, if any
+    (``None`` under ``--recompute``); a successful one whose artifact left the cache is
+    converted again."""
+    key = conversion_key(case, pair.converter, fingerprints.converter, pair.options)
+    stored = reusable(key)
+    if stored is not None and stored.outcome == Outcome.OK.value and cache.artifact_path(stored.artifact) is None:
+        stored = None
+    return Job(
+        case_id=case.id,
+        case_hash=case.content_hash,
+        framework=pair.framework,
+        converter=pair.converter,
+        runtime=pair.runtime,
+        variant=pair.variant,
+        options=dict(pair.options),
+        runtime_options=dict(pair.runtime_options),
+        oracles=tuple(oracles),
+        oracle_options={k: dict(v) for k, v in pair.oracle_options.items()},
+        cache_root=str(cache.root),
+        reference_key=reference_key(case, fingerprints.framework),
+        conversion_key=key,
+        converter_fingerprint=fingerprints.converter,
+        conversion=stored,
+        log_path=log_path,
+        threads=threads,
+        second_runtime=second_runtime,
+        second_runtime_timeout=pair.second_runtime_timeout,
+    )
+
+
+def needs_source(cases: Sequence[ModelCase], jobs: Sequence[Job], cache: Cache, runtime: Runtime,
+                 output_oracles: Sequence[Oracle]) -> bool:
+    """Whether any job needs the framework and converter: a conversion to make, a
+    reference or an extra input set not in the cache (extra sets are made only for a
+    converted case, and only where the runtime can run)."""
+    runnable = runtime.not_runnable_reason() is None
+    return any(
+        job.conversion is None or not cache.reference_path(job.reference_key).is_file()
+        or (runnable and job.conversion.outcome == Outcome.OK.value
+            and _extras_missing(case, job, output_oracles, cache))
+        for case, job in zip(cases, jobs, strict=True)
+    )
+
+
+def _extras_missing(case: ModelCase, job: Job, oracles: Sequence[Oracle], cache: Cache) -> bool:
+    recipes = extras.unique(extras.requests(case, oracles, job.oracle_options, job.options))
+    return any(not cache.extra_path(job.reference_key, key).is_file()
+               and cache.extra_unavailable(job.reference_key, key) is None for key in recipes)
+
+
+@dataclasses.dataclass(frozen=True)
+class Imports:
+    """What the pool's zygote imports and warms up before forking the cases, and the
+    modules every case needs (probed once: a failure is the whole pair's env_error)."""
+
+    warmup: tuple[tuple[str, str, Mapping[str, Any]], ...]  # (kind, name, options)
+    preload: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+def imports(pair: Pair, framework: Framework, converter: Converter, runtime: Runtime,
+            oracles: Sequence[Oracle], source_needed: bool) -> Imports:
+    """When every reference, extra input set and conversion is cached (a pair that
+    differs only in its runtime), the framework and converter are not imported."""
+    warmup: list[tuple[Component, Mapping[str, Any]]] = [(runtime, dict(pair.runtime_options))]
+    if source_needed:
+        warmup = [(framework, {}), (converter, dict(pair.options)), *warmup]
+    components = [c for c, _ in warmup] + list(oracles)
+    return Imports(
+        warmup=tuple((c.kind, c.name, options) for c, options in warmup),
+        preload=tuple(dict.fromkeys(m for c in components for m in c.preload)),
+        required=tuple(dict.fromkeys(m for c in components for m in c.requires)),
+    )

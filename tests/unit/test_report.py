@@ -27,6 +27,11 @@ ATTRIBUTE = '"><img src=x onerror=alert(1)>'
 HOSTILE_ID = "hostile<u>\"&'"  # a case id may hold anything but spaces and '/'
 ESCAPED_ID = "hostile&lt;u&gt;&quot;&amp;&#x27;"
 ESCAPE_SEQUENCE = "\x1b[31m"
+# the planted cases (test_transitions' 9, 3 here) by the planted columns (dynamo: 3 onnxruntime
+# x 2 onnxscript, torchscript: 2 onnxruntime, jit: 2 onnxruntime)
+PLANTED_CELLS = 12 * 10
+# results of the newest definitions: 9 cases x 6 dynamo columns, 1 x 2 torchscript, 3 x 2 jit
+PLANTED_RESULTS = 9 * 6 + 1 * 2 + 3 * 2
 # the transitions _plant_jit plants, beside test_transitions' EXPECTED
 JIT_TRANSITIONS = {
     ("regression", HOSTILE_ID, "onnxruntime", "1.9.0", "1.20.1", "torch-onnx.jit"),
@@ -111,7 +116,7 @@ def test_the_page_has_every_section(data):
                     'id="fix"', 'id="failures"'):
         assert section in page
     assert "<script" not in page and "http" not in page  # nothing runs, nothing is fetched
-    assert page.count('<td class="cell') == len(data.cases) * len(data.environments)
+    assert page.count('<td class="cell') == len(data.cases) * len(data.environments) == PLANTED_CELLS
     assert '<th colspan="2" class="first" title="torch-onnx.jit">' in page  # the converter's columns
 
 
@@ -148,7 +153,7 @@ def test_cases_that_change_together_are_one_step(data):
 
 
 def test_the_study_table_counts_every_result_once(data):
-    assert sum(counts["results"] for _, _, counts in data.study) == len(data.rows)
+    assert sum(counts["results"] for _, _, counts in data.study) == len(data.rows) == PLANTED_RESULTS
     for _, _, counts in data.study:
         outcomes = sum(counts[name] for name in ("conversion failed", "runtime load failed", "mismatch",
                                                  "successful", "invalid model", "runtime error", "crash",

@@ -1,4 +1,5 @@
-"""Shared helpers: run the real ``tracker`` CLI in a subprocess with the fake plugins."""
+"""Shared helpers: run the real ``tracker`` CLI in a subprocess with the fake plugins; a
+store as a version-1 tracker left it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 FAKES = TESTS / "fakes"
+FIXTURES = TESTS / "fixtures"
 
 sys.path.insert(0, str(FAKES))
 
@@ -56,3 +58,17 @@ def stored(store: Path, sql: str = "SELECT * FROM results", params=()) -> list[d
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "store.duckdb"
+
+
+@pytest.fixture
+def store_v1(tmp_path: Path) -> Path:
+    """A store as a schema-version-1 tracker left it, built from ``fixtures/store_v1.sql``."""
+    import duckdb
+
+    path = tmp_path / "store_v1.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute((FIXTURES / "store_v1.sql").read_text())
+    finally:
+        con.close()
+    return path

@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from tracker.cases import ModelCase, builder_source, manifest_hash, select
-from tracker.errors import SelectionError
+from tracker.errors import InternalError, SelectionError
 from tracker.inputs import InputSpec
 
 
@@ -108,7 +108,7 @@ def test_select_by_set_and_glob_and_errors_name_what_exists(tmp_path, monkeypatc
 def test_invalid_case_ids_are_rejected(tmp_path, monkeypatch):
     builder = _module(tmp_path, monkeypatch, "mods_h", BODY)
     for bad in ("", "has space", "a/b"):
-        with pytest.raises(Exception, match="case id"):
+        with pytest.raises(InternalError, match="case id"):
             _case(builder, id=bad)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import tracker
-from test_transitions import build_planted_store
+from test_transitions import EXPECTED, _keys, build_planted_store
 from tracker_fake_plugin import fake_case
 
 from tracker.envinfo import Environment
@@ -27,6 +27,17 @@ ATTRIBUTE = '"><img src=x onerror=alert(1)>'
 HOSTILE_ID = "hostile<u>\"&'"  # a case id may hold anything but spaces and '/'
 ESCAPED_ID = "hostile&lt;u&gt;&quot;&amp;&#x27;"
 ESCAPE_SEQUENCE = "\x1b[31m"
+# the planted cases (test_transitions' 9, 3 here) by the planted columns (dynamo: 3 onnxruntime
+# x 2 onnxscript, torchscript: 2 onnxruntime, jit: 2 onnxruntime)
+PLANTED_CELLS = 12 * 10
+# results of the newest definitions: 9 cases x 6 dynamo columns, 1 x 2 torchscript, 3 x 2 jit
+PLANTED_RESULTS = 9 * 6 + 1 * 2 + 3 * 2
+# the transitions _plant_jit plants, beside test_transitions' EXPECTED
+JIT_TRANSITIONS = {
+    ("regression", HOSTILE_ID, "onnxruntime", "1.9.0", "1.20.1", "torch-onnx.jit"),
+    ("regression", "jit-second", "onnxruntime", "1.9.0", "1.20.1", "torch-onnx.jit"),
+    ("signature_change", "jit-crashing", "onnxruntime", "1.9.0", "1.20.1", "torch-onnx.jit"),  # crash -> timeout
+}
 
 
 def _result(store, env, run_id, case, outcome, *, error=None, stage=None, signature=None, message=None):
@@ -105,7 +116,7 @@ def test_the_page_has_every_section(data):
                     'id="fix"', 'id="failures"'):
         assert section in page
     assert "<script" not in page and "http" not in page  # nothing runs, nothing is fetched
-    assert page.count('<td class="cell') == len(data.cases) * len(data.environments)
+    assert page.count('<td class="cell') == len(data.cases) * len(data.environments) == PLANTED_CELLS
     assert '<th colspan="2" class="first" title="torch-onnx.jit">' in page  # the converter's columns
 
 
@@ -133,14 +144,16 @@ def test_cases_that_change_together_are_one_step(data):
     (step,) = [s for s in data.steps if s.kind == "regression" and s.converter == "torch-onnx.jit"]
     assert (step.axis, step.before, step.after) == ("onnxruntime", "1.9.0", "1.20.1")
     assert step.case_ids == sorted([HOSTILE_ID, "jit-second"])
-    assert sum(len(s.transitions) for s in data.steps) == len([t for s in data.steps for t in s.transitions])
+    grouped = [t for s in data.steps for t in s.transitions]
+    assert len(grouped) == len(EXPECTED | JIT_TRANSITIONS) == 17  # each planted transition in one step
+    assert _keys(grouped) == EXPECTED | JIT_TRANSITIONS
     assert [s.kind for s in data.steps] == sorted((s.kind for s in data.steps), key=[
         "regression", "signature_change", "drift", "slowdown", "fix"].index)
     assert group_steps([]) == []
 
 
 def test_the_study_table_counts_every_result_once(data):
-    assert sum(counts["results"] for _, _, counts in data.study) == len(data.rows)
+    assert sum(counts["results"] for _, _, counts in data.study) == len(data.rows) == PLANTED_RESULTS
     for _, _, counts in data.study:
         outcomes = sum(counts[name] for name in ("conversion failed", "runtime load failed", "mismatch",
                                                  "successful", "invalid model", "runtime error", "crash",

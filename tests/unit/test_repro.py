@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tracker.inputs import InputSpec, make_inputs
 from tracker.repro import Failure, input_code, script
@@ -60,27 +61,38 @@ def _failure(**overrides) -> Failure:
     return Failure(**{**fields, **overrides})
 
 
-def test_a_script_from_plugin_code_runs_stand_alone_and_shows_the_failure(tmp_path):
-    text = script(
-        _failure(),
-        _Component("model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"),
-        _Component("artifact = 'off by one'\n"),
-        _Component("outputs = [model(a) + 1 for a in inputs.values()]\n"),
-    )
-    assert f'#     "numpy=={np.__version__}",' in text and "unrelated" not in text
-    assert 'requires-python = "==3.11.*"' in text
+REFERENCE = "model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"
+
+
+def _run_repro(tmp_path, reference: str, runtime: str) -> subprocess.CompletedProcess[str]:
+    """Write the repro script of ``_failure()`` from plugin code (``reference`` sets
+    ``expected``, ``runtime`` sets ``outputs``) and run it stand-alone."""
+    text = script(_failure(), _Component(reference), _Component("artifact = 'off by one'\n"), _Component(runtime))
     path = tmp_path / "repro.py"
     path.write_text(text)
-    process = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+
+
+def test_a_script_from_plugin_code_runs_stand_alone_and_shows_the_failure(tmp_path):
+    text = script(_failure(), _Component(REFERENCE), _Component(""), _Component(""))
+    assert f'#     "numpy=={np.__version__}",' in text and "unrelated" not in text
+    assert 'requires-python = "==3.11.*"' in text
+    process = _run_repro(tmp_path, REFERENCE, "outputs = [model(a) + 1 for a in inputs.values()]\n")
     assert process.returncode == 1, process.stderr
     assert "output 0: 3 of 3 elements differ" in process.stdout
 
 
 def test_a_script_whose_outputs_match_says_so(tmp_path):
-    same = _Component("outputs = [model(a) for a in inputs.values()]\n")
-    text = script(_failure(), _Component("model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"),
-                  _Component(""), same)
-    path = tmp_path / "repro.py"
-    path.write_text(text)
-    process = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    process = _run_repro(tmp_path, REFERENCE, "outputs = [model(a) for a in inputs.values()]\n")
     assert process.returncode == 0 and "outputs match the reference" in process.stdout
+
+
+@pytest.mark.parametrize(("reference", "runtime", "returncode", "says"), [
+    ("[1.0, 2.0, 3.0]", "[1.0, np.nan, 3.0]", 1, "output 0: max abs error 0, NaN where the reference has a number: 1"),
+    ("[1.0, np.nan, 3.0]", "[1.0, 2.0, 3.0]", 1, "output 0: "),
+    ("[1.0, np.nan, 3.0]", "[1.0, np.nan, 3.0]", 0, "outputs match the reference"),
+], ids=["nan-for-a-number", "a-number-for-nan", "nan-for-nan"])
+def test_a_nan_fails_the_comparison_unless_the_reference_has_it_there(tmp_path, reference, runtime, returncode, says):
+    process = _run_repro(tmp_path, f"expected = [np.array({reference})]\n", f"outputs = [np.array({runtime})]\n")
+    assert process.returncode == returncode, process.stdout + process.stderr
+    assert says in process.stdout

@@ -182,18 +182,18 @@ def test_an_input_from_a_newer_tracker_is_refused_before_anything_is_written(tmp
     assert not out.exists()
 
 
-def test_an_input_with_an_older_schema_is_migrated_in_a_copy_not_in_place(sweeps, tmp_path):
+def test_an_input_with_an_older_schema_is_migrated_in_a_copy_not_in_place(sweeps, store_v1, tmp_path):
     whole, _, _ = sweeps
-    old = tmp_path / "old.duckdb"
-    old.write_bytes(whole.read_bytes())
-    with Store.open(old) as handle:
-        handle.con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    untouched = store_v1.read_bytes()
     merged = tmp_path / "merged.duckdb"
-    tracker("merge", str(merged), str(old), check=True)
-    assert _outcomes(merged) == _outcomes(whole)
-    con = duckdb.connect(str(old), read_only=True)
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("0",)
-    con.close()
+    tracker("merge", str(merged), str(whole), str(store_v1), check=True)
+    # the results of tests/fixtures/store_v1.sql, beside the current store's
+    from_v1 = [("v1-ok", "ok", None, None, None), ("v1-unsupported", "convert_error", "unsupported", "convert",
+                                                   "UnsupportedOperatorError: aten::frob")]
+    assert _outcomes(merged) == sorted(_outcomes(whole) + from_v1)
+    assert stored(merged, "SELECT fault_location FROM results WHERE case_id LIKE 'v1-%'") == [
+        {"fault_location": None}] * 2
+    assert store_v1.read_bytes() == untouched, "the input store was changed in place"
 
 
 def test_the_output_cannot_be_an_input(sweeps, tmp_path):

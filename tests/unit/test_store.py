@@ -1,10 +1,12 @@
+import re
+
 import duckdb
 import pytest
 
 from tracker.envinfo import Environment
 from tracker.errors import StoreError
 from tracker.store import ResultRecord, Store, VerdictRecord
-from tracker.store.schema import SCHEMA_VERSION
+from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _result(**changes):
@@ -76,3 +78,84 @@ def test_reading_a_missing_store_says_how_to_make_one(tmp_path):
     with pytest.raises(StoreError, match="no store at") as error:
         Store.connect(tmp_path / "none.duckdb", read_only=True)
     assert "nox -s sweep" in str(error.value)
+
+
+# -- migrations, from a real version-1 store (tests/fixtures/store_v1.sql) ------------------
+
+_ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+# rows per table, as tests/fixtures/store_v1.sql writes them
+V1_ROWS = {"environments": 1, "env_packages": 2, "cases": 2, "runs": 1, "conversions": 2,
+           "results": 2, "verdicts": 2, "metrics": 1}
+
+
+def _added_by_migrations() -> set[tuple[str, str]]:
+    """(table, column) of every ``ALTER TABLE ... ADD COLUMN`` of every migration."""
+    matches = (_ADD_COLUMN.match(statement) for statements in MIGRATIONS.values() for statement in statements)
+    return {(m.group(1), m.group(2)) for m in matches if m}
+
+
+def _columns(path) -> dict[tuple[str, str], str]:
+    """(table, column) -> type, read by DuckDB itself, not through the Store."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
+                           "WHERE database_name = current_database() AND NOT internal").fetchall()
+    finally:
+        con.close()
+    return {(table, column): kind for table, column, kind in rows}
+
+
+def _contents(path, columns) -> dict[str, list[tuple]]:
+    """Every table's rows in the given (table, column)s, sorted."""
+    tables = sorted({table for table, _ in columns})
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {table: sorted(con.execute(
+            f"SELECT {', '.join(c for t, c in sorted(columns) if t == table)} FROM {table}").fetchall(), key=repr)
+            for table in tables}
+    finally:
+        con.close()
+
+
+def test_the_version_1_store_is_the_schema_without_what_the_migrations_add(store_v1, tmp_path):
+    Store.connect(tmp_path / "new.duckdb").close()
+    now, then = set(_columns(tmp_path / "new.duckdb")), set(_columns(store_v1))
+    assert then == now - _added_by_migrations(), (
+        "a column of TABLES that no migration adds (old stores will lack it), or "
+        "tests/fixtures/store_v1.sql was edited: it must stay version 1's schema")
+
+
+def test_a_version_1_store_is_migrated_to_the_current_schema_with_its_rows_intact(store_v1, tmp_path):
+    old_columns = {(table, column) for table, column in _columns(store_v1) if table != "meta"}
+    old_rows = _contents(store_v1, old_columns)
+    assert {table: len(rows) for table, rows in old_rows.items()} == V1_ROWS
+    Store.connect(store_v1).close()  # opening for writing migrates
+    Store.connect(tmp_path / "new.duckdb").close()
+    with Store.open(store_v1, read_only=True) as handle:
+        assert handle.schema_version() == SCHEMA_VERSION
+        assert handle.query("SELECT value FROM meta WHERE key = 'created_by'") == [
+            {"value": "converter-tracker 0.1.0"}]
+    migrated = _columns(store_v1)
+    assert migrated == _columns(tmp_path / "new.duckdb")  # the tables, columns and types of a new store
+    assert _added_by_migrations() and _added_by_migrations() <= set(migrated)
+    assert _contents(store_v1, old_columns) == old_rows
+    added = {(table, column) for table, column in migrated if table != "meta"} - old_columns
+    assert all(row == (None,) * len(row) for rows in _contents(store_v1, added).values() for row in rows)
+
+
+def test_a_migrated_store_records_what_a_new_one_does(store_v1):
+    with Store.open(store_v1) as handle:
+        handle.record_result(_result(outcome="convert_error", fault_location="converter", fault_stage="export"))
+        rows = handle.query("SELECT case_id, fault_location, fault_stage FROM results ORDER BY case_id")
+    assert rows == [{"case_id": "case", "fault_location": "converter", "fault_stage": "export"},
+                    {"case_id": "v1-ok", "fault_location": None, "fault_stage": None},
+                    {"case_id": "v1-unsupported", "fault_location": None, "fault_stage": None}]
+
+
+def test_an_older_store_is_not_migrated_by_a_reader(store_v1):
+    with pytest.raises(StoreError, match="older schema version 1") as error:
+        Store.connect(store_v1, read_only=True)
+    assert "open it once for writing" in str(error.value)
+    assert ("results", "fault_location") not in _columns(store_v1)

@@ -59,7 +59,7 @@ except ConfigError as error:
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
 CORE_TEST = ["-e", f"{ROOT}[test]"]
-# torch for the integration tests: the CPU build on this machine's find-links; see README.
+# torch for the integration tests: the CPU build on this machine's find-links; see envs/README.md.
 INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
                     "transformers==5.23.0"]
 # coremltools' newest release; tensorflow-cpu 2.21 (Keras 3) for the Keras test
@@ -479,3 +479,15 @@ def e2e(session: nox.Session) -> None:
     """End to end: a real `nox -s sweep` on a tiny matrix, then the store is checked."""
     session.install(*CORE_TEST, env=INSTALLER_ENV)
     session.run("pytest", "tests/e2e", *session.posargs, env=INSTALLER_ENV)
+
+
+# The docs site's builder, pinned: its Markdown renderer decides the anchors that links use.
+DOCS_PINS = ["mkdocs==1.6.1", "markdown==3.11.3"]
+
+
+@nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs.yml, docs/) built into site/, strict: a broken link fails."""
+    # the core too: docs/hooks.py generates the schema page from tracker/store/schema.py
+    session.install("-e", str(ROOT), *DOCS_PINS, env=INSTALLER_ENV)
+    session.run("mkdocs", "build", "--strict", *session.posargs)

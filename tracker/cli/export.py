@@ -1,8 +1,9 @@
 """Export every table of the store to a file, for pandas, Polars, Spark or a spreadsheet.
 
 One file per table (``results.parquet`` or ``results.csv``, ...), written by DuckDB's
-``COPY``; the tables and their columns are those of README.md ("How the store is laid
-out"). Existing files of the same names are replaced.
+``COPY``; the tables and their columns are those of the docs site's "Store schema" page
+(``docs/schema.md``, generated from ``tracker/store/schema.py``). Existing files of the
+same names are replaced.
 """
 
 from __future__ import annotations

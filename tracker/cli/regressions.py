@@ -2,7 +2,7 @@
 regressions (ok -> failure), changes of failure signature, numeric drift warnings
 (max abs error x10 or more, still within tolerance) and slowdowns (run time x1.5 or more,
 counted from at least 5 ms). The rules are in tracker/analysis/transitions.py and in
-README.md ("Regressions, fixes and history")."""
+docs/analysis.md ("Regressions, fixes and history")."""
 
 from __future__ import annotations
 

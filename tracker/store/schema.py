@@ -1,7 +1,10 @@
 """The store's schema, versioned, with ordered migrations.
 
-Documented table by table in ``README.md`` ("How the store is laid out"). Columns that
-hold JSON are ``VARCHAR``; DuckDB's ``json_extract`` reads them.
+Documented table by table on the docs site's "Store schema" page (``docs/schema.md``),
+which ``docs/hooks.py`` generates from the comments in ``TABLES`` when ``nox -s docs``
+builds the site: a table's comment (on its ``CREATE TABLE`` line) says what one row is,
+a column's comment (on its line) what it holds. Columns that hold JSON are ``VARCHAR``;
+DuckDB's ``json_extract`` reads them.
 """
 
 from __future__ import annotations
@@ -10,12 +13,12 @@ SCHEMA_VERSION = 2
 
 TABLES = {
     "meta": """
-        CREATE TABLE meta (
+        CREATE TABLE meta (  -- one row per setting: schema_version, created_by
             key   VARCHAR PRIMARY KEY,
             value VARCHAR NOT NULL
         )""",
     "environments": """
-        CREATE TABLE environments (
+        CREATE TABLE environments (  -- one row per environment as really installed
             env_id      VARCHAR NOT NULL,   -- hash of python, platform, installed packages
             label       VARCHAR,            -- the matrix pair it was built for
             python      VARCHAR NOT NULL,
@@ -26,13 +29,14 @@ TABLES = {
             first_seen  TIMESTAMP NOT NULL
         )""",
     "env_packages": """
-        CREATE TABLE env_packages (
+        CREATE TABLE env_packages (  -- one row per (environment built, distribution): which onnxruntime, in SQL
+            -- (an environment that could not be built has none: see environments.requested)
             env_id   VARCHAR NOT NULL,
             name     VARCHAR NOT NULL,      -- canonical (PEP 503) distribution name
-            version  VARCHAR NOT NULL
+            version  VARCHAR NOT NULL       -- as installed
         )""",
     "cases": """
-        CREATE TABLE cases (
+        CREATE TABLE cases (  -- one row per (case id, content hash)
             case_id     VARCHAR NOT NULL,
             case_hash   VARCHAR NOT NULL,   -- content hash of what defines the case
             framework   VARCHAR NOT NULL,
@@ -43,7 +47,7 @@ TABLES = {
             first_seen  TIMESTAMP NOT NULL
         )""",
     "runs": """
-        CREATE TABLE runs (
+        CREATE TABLE runs (  -- one row per `tracker run` invocation
             run_id         VARCHAR NOT NULL,
             env_id         VARCHAR NOT NULL,
             label          VARCHAR,
@@ -55,6 +59,7 @@ TABLES = {
             computed       INTEGER,          -- results computed by this run
             reused         INTEGER,          -- results already in the store, not recomputed
             status         VARCHAR NOT NULL, -- running | finished | interrupted | failed | killed
+                                         -- (killed: the next writer found it still running)
             argv           VARCHAR,
             tracker_version VARCHAR NOT NULL,
             host           VARCHAR,
@@ -62,7 +67,7 @@ TABLES = {
             finished_at    TIMESTAMP
         )""",
     "conversions": """
-        CREATE TABLE conversions (
+        CREATE TABLE conversions (  -- one row per (converter fingerprint, case hash, options)
             conversion_key  VARCHAR NOT NULL, -- hash(converter fingerprint, case hash, options)
             converter       VARCHAR NOT NULL,
             variant         VARCHAR NOT NULL,
@@ -82,7 +87,7 @@ TABLES = {
             fault_stage     VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
         )""",
     "results": """
-        CREATE TABLE results (
+        CREATE TABLE results (  -- one row per (environment, configuration, case, hash)
             result_id          VARCHAR NOT NULL,
             run_id             VARCHAR NOT NULL,
             env_id             VARCHAR NOT NULL,
@@ -113,7 +118,7 @@ TABLES = {
             fault_stage        VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
         )""",
     "verdicts": """
-        CREATE TABLE verdicts (
+        CREATE TABLE verdicts (  -- one row per (result, oracle)
             result_id  VARCHAR NOT NULL,
             oracle     VARCHAR NOT NULL,
             passed     BOOLEAN,                 -- NULL: not applicable
@@ -121,11 +126,11 @@ TABLES = {
             message    VARCHAR
         )""",
     "metrics": """
-        CREATE TABLE metrics (
+        CREATE TABLE metrics (  -- one row per (result, oracle, name)
             result_id  VARCHAR NOT NULL,
             oracle     VARCHAR NOT NULL,
             name       VARCHAR NOT NULL,
-            value      DOUBLE
+            value      DOUBLE               -- every number an oracle measured, whatever its verdict
         )""",
 }
 

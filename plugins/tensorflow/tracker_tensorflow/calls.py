@@ -1,5 +1,5 @@
 """How a TensorFlow case's model is called, signed and flattened: the contract of the
-framework plugin (see /work/helpers/TF_CONTRACT.md and README), in one place.
+framework plugin (see /work/helpers/TF_CONTRACT.md and docs/tensorflow.md), in one place.
 
 Converter plugins (tf2onnx, coremltools) use these helpers so that they call the model
 exactly as the reference was computed. ``tracker repro`` copies :func:`is_keras_model`,

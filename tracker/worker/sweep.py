@@ -98,6 +98,7 @@ class Sweep:
         self.cache = Cache(options.cache)
         self.started = time.monotonic()
         self.oracle_names: list[str] = []
+        self.oracles: list[Any] = []  # issue 15, oracles branch: their declarations go to the store
         self.second_runtime: str | None = None
         self._id_width = 28  # of the case-id column in the progress lines
         self.interrupts = Interrupts()
@@ -111,6 +112,7 @@ class Sweep:
         runtime = registry.get("runtime", self.pair.runtime)
         oracles = self._oracles(registry)
         self.oracle_names = [o.name for o in oracles]
+        self.oracles = oracles  # issue 15, oracles branch: declared to the store in _prepare
         self.second_runtime = self._second_runtime(registry)
         if self.pair.framework not in converter.frameworks:
             raise ConfigError(
@@ -223,6 +225,7 @@ class Sweep:
             env, label=self.pair.id, requested=self.pair.requested(), buildable=buildable
         )
         store.record_cases(cases)
+        store.record_oracle_declarations(self.oracles)  # issue 15, oracles branch: for readers without plugins
         done = set() if self.options.recompute else store.stored_cases(env.env_id, config_key(self.pair))
         todo = [c for c in cases if (c.id, c.content_hash) not in done]
         self.summary.selected = len(cases)

@@ -413,9 +413,9 @@ class Evidence:
 class Verdict:
     """An oracle's judgement. ``bool(verdict)`` is the verdict.
 
-    :param passed: ``True`` pass, ``False`` fail, ``None`` not applicable (e.g. a numeric
-        oracle on a case with no outputs). A ``None`` never counts as a pass of the case's
-        other oracles; it is stored as such.
+    :param passed: ``True`` pass, ``False`` fail, ``None`` not applicable (e.g. an
+        oracle comparing outputs, on a case with no outputs). A ``None`` never counts as a
+        pass of the case's other oracles; it is stored as such.
     :param metrics: every number measured, stored even when it passed, so a stricter
         threshold can be applied later without re-running.
     :param message: for a failure, what was wrong and what threshold was needed.
@@ -449,6 +449,74 @@ EXTRA_INPUT_KINDS = {
 }
 
 
+# What a metric an oracle declares is for (:attr:`MetricDeclaration.role`).
+METRIC_ROLES = {
+    "drift": "the error size of a result: its drift between versions, the error column of "
+             "`tracker history` and the error size per environment of a report are measured on it",
+    "report": "a column of a report's conversion-quality table, one value per environment",
+}
+# How a report folds a metric over an environment's results (:attr:`MetricDeclaration.aggregate`).
+METRIC_AGGREGATES = {
+    "mean": "the mean over the results that measured it",
+    "median": "the median over the results that measured it",
+    "count": "how many results measured it",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricDeclaration:
+    """One metric an oracle offers the core's readers (see :attr:`Oracle.metrics`).
+
+    Declarations are recorded in the store by every sweep, so that readers without the
+    plugins installed (``tracker report`` in another environment, a merged store) know
+    them; what is read back from a store is checked by :meth:`problem`.
+
+    :param name: the metric's name in the oracle's :attr:`Verdict.metrics`.
+    :param label: a short human name: a report's column header. Declarations sharing a
+        label (of one oracle or several) are one column; per environment, the one of
+        lowest ``priority`` that was measured is shown.
+    :param role: what it is for, one of :data:`METRIC_ROLES`.
+    :param aggregate: how a report folds it over an environment's results, one of
+        :data:`METRIC_AGGREGATES`.
+    :param priority: lower first: a report's columns are in this order, and of
+        declarations of one role or one label, the lowest measured is the one used.
+    :param description: what it measures, in a few words (a report's tooltip).
+    :param oracle: the declaring oracle's name; filled in by :meth:`Oracle.declared_metrics`.
+    """
+
+    name: str
+    label: str
+    role: str
+    aggregate: str = "median"
+    priority: int = 0
+    description: str = ""
+    oracle: str = ""
+
+    MAX_LABEL: ClassVar[int] = 60
+    MAX_TEXT: ClassVar[int] = 500
+
+    def __post_init__(self) -> None:
+        problem = self.problem()
+        if problem:
+            raise ValueError(f"invalid metric declaration {self.name!r} of oracle {self.oracle!r}: {problem}")
+
+    def problem(self) -> str | None:
+        """What is wrong with this declaration (it may come from an untrusted store), or ``None``."""
+        texts = {"name": self.name, "label": self.label, "description": self.description, "oracle": self.oracle}
+        for field, text in texts.items():
+            if not isinstance(text, str) or len(text) > self.MAX_TEXT or not text.isprintable():
+                return f"{field} must be printable text of at most {self.MAX_TEXT} characters"
+        if not self.name or not self.label or len(self.label) > self.MAX_LABEL:
+            return f"name and label must not be empty; a label has at most {self.MAX_LABEL} characters"
+        if self.role not in METRIC_ROLES:
+            return f"role {self.role!r} is not one of {', '.join(METRIC_ROLES)}"
+        if self.aggregate not in METRIC_AGGREGATES:
+            return f"aggregate {self.aggregate!r} is not one of {', '.join(METRIC_AGGREGATES)}"
+        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
+            return f"priority must be an integer, not {self.priority!r}"
+        return None
+
+
 class Oracle(Component):
     """Judges an artifact or a runtime's outputs.
 
@@ -457,12 +525,29 @@ class Oracle(Component):
         (a failure is ``incorrect``).
     :cvar formats: artifact formats it judges; empty means any.
     :cvar defaults: the default configuration, overridable per pipeline in ``envs/``.
+    :cvar metrics: the metrics of its verdicts the core's readers use, and what for
+        (:class:`MetricDeclaration`): the core names no oracle and no metric, it asks
+        for the metrics declared in a role.
     """
 
     kind = "oracle"
     stage: ClassVar[str] = "outputs"
     formats: ClassVar[tuple[str, ...]] = ()
     defaults: ClassVar[Mapping[str, Any]] = {}
+    metrics: ClassVar[tuple[MetricDeclaration, ...]] = ()
+
+    def declared_metrics(self) -> list[MetricDeclaration]:
+        """:attr:`metrics`, each with :attr:`MetricDeclaration.oracle` set to this oracle's name."""
+        return [dataclasses.replace(metric, oracle=self.name) for metric in self.metrics]
+
+    def repro_code(self, options: Mapping[str, Any]) -> str:
+        """Python for ``tracker repro``: judge ``outputs`` (the runtime's output arrays)
+        against ``expected`` (the framework's) as this oracle does, with ``options`` (the
+        pipeline's options for this oracle, over :attr:`defaults`), and set ``problems``
+        to a list of lines saying what differs: empty when the outputs pass. The script
+        prints them and exits 1 when there are any. Plain statements, no indentation;
+        ``np`` is NumPy. Not implemented: the oracle writes no repros."""
+        raise NotImplementedError(f"oracle {self.name!r} cannot write repro scripts")
 
     @property
     def failure_outcome(self) -> Outcome:

@@ -37,8 +37,8 @@ class InputSpec:
         ``bool``, ``audio`` (log-mel-like features), ``constant`` (all ``low``).
     :param dynamic: the dimensions a converter may export as dynamic, as ``(axis, name)``
         pairs: ``((0, "batch"), (1, "sequence"))``. Inputs that share a name share the
-        dimension (``input_ids`` and ``attention_mask``). The ``dynamic-shapes`` oracle
-        runs the artifact with these dimensions resized; a converter asked for a dynamic
+        dimension (``input_ids`` and ``attention_mask``). An oracle may run the
+        artifact with these dimensions resized (``resized`` extra inputs); a converter asked for a dynamic
         export (option ``dynamic = true``) declares them so.
     """
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,31 +53,8 @@ def _expression(spec: InputSpec) -> str:
     }[spec.kind]()
 
 
-_COMPARE = '''
-def compare(expected, outputs, rtol={rtol!r}, atol={atol!r}):
-    """The numeric oracle's checks, in short: count, shape, dtype, NaN/Inf, tolerance."""
-    if len(expected) != len(outputs):
-        return [f"{{len(outputs)}} outputs, the reference has {{len(expected)}}"]
-    problems = []
-    for index, (want, got) in enumerate(zip(expected, outputs)):
-        got = np.asarray(got)
-        if want.shape != got.shape or want.dtype != got.dtype:
-            problems.append(f"output {{index}}: {{got.dtype}}{{list(got.shape)}}, expected {{want.dtype}}{{list(want.shape)}}")
-        elif want.dtype.kind in "biu":
-            if not np.array_equal(want, got):
-                problems.append(f"output {{index}}: {{int((want != got).sum())}} of {{want.size}} elements differ")
-        elif not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True) or (
-                np.isnan(got) & ~np.isnan(want)).any():
-            error = np.abs(got.astype(np.float64) - want.astype(np.float64))
-            problems.append(f"output {{index}}: max abs error {{np.nanmax(error):.3g}}, "
-                            f"NaN where the reference has a number: {{int((np.isnan(got) & ~np.isnan(want)).sum())}}")
-    return problems
-
-
-problems = compare(expected, outputs)
-print("\\n".join(problems) or "outputs match the reference")
-raise SystemExit(1 if problems else 0)
-'''
+# after the oracle's comparison code (Oracle.repro_code), which sets ``problems``
+_VERDICT = 'print("\\n".join(problems) or "outputs match the reference")\nraise SystemExit(1 if problems else 0)\n'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,9 +74,10 @@ class Failure:
     converter_options: Mapping[str, Any]
 
 
-def script(failure: Failure, framework: Any, converter: Any, runtime: Any,
-           runtime_options: Mapping[str, Any] | None = None, rtol: float = 1e-3, atol: float = 1e-5) -> str:
-    """The repro script of ``failure``, written with the plugins' ``repro_code``."""
+def script(failure: Failure, framework: Any, converter: Any, runtime: Any, oracle: Any,
+           runtime_options: Mapping[str, Any] | None = None, oracle_options: Mapping[str, Any] | None = None) -> str:
+    """The repro script of ``failure``, written with the plugins' ``repro_code``: the
+    comparison is ``oracle``'s (an output oracle's, with ``oracle_options``)."""
     recipe = failure.recipe
     builder = recipe["builder"].partition(":")[2]
     specs = [InputSpec.from_json(spec) for spec in recipe["inputs"]]
@@ -136,7 +113,7 @@ def script(failure: Failure, framework: Any, converter: Any, runtime: Any,
         "# -- the runtime",
         runtime.repro_code(runtime_options or {}),
         "# -- the comparison",
-        textwrap.dedent(_COMPARE.format(rtol=rtol, atol=atol)).strip() + "\n",
+        oracle.repro_code(oracle_options or {}).strip("\n") + "\n" + _VERDICT,
     ]
     return "\n\n".join(part.strip("\n") for part in parts) + "\n"
 

@@ -1,16 +1,26 @@
-"""Repro scripts: the inputs they regenerate are the sweep's to the bit, and a script
-assembled from plugin code runs stand-alone and shows the failure."""
+"""Repro scripts: the inputs they regenerate are the sweep's to the bit, a script
+assembled from plugin code runs stand-alone and shows the failure, and its comparison is
+the one an output oracle writes (the numeric oracle's: the script is as it always was)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from tracker_oracles.agreement import Agreement
+from tracker_oracles.checker import OnnxChecker
+from tracker_oracles.numeric import Numeric
 
 from tracker.inputs import InputSpec, make_inputs
+from tracker.cli.repro import comparing_oracle
+from tracker.errors import PluginError
 from tracker.repro import Failure, input_code, script
+
+# the script `tracker repro` wrote for a numeric failure before oracles wrote comparisons
+GOLDEN = Path(__file__).parent / "golden" / "repro-numeric.py.txt"
 
 EVERY_KIND = [
     InputSpec("n", (2, 3), kind="normal", high=3.0),
@@ -64,17 +74,23 @@ def _failure(**overrides) -> Failure:
 REFERENCE = "model = double(**{'scale': 2})\nexpected = [model(a) for a in inputs.values()]\n"
 
 
+def _off_by_one_script(oracle=None) -> str:
+    return script(_failure(), _Component(REFERENCE), _Component("artifact = 'off by one'\n"),
+                  _Component("outputs = [model(a) + 1 for a in inputs.values()]\n"), oracle or Numeric())
+
+
 def _run_repro(tmp_path, reference: str, runtime: str) -> subprocess.CompletedProcess[str]:
     """Write the repro script of ``_failure()`` from plugin code (``reference`` sets
     ``expected``, ``runtime`` sets ``outputs``) and run it stand-alone."""
-    text = script(_failure(), _Component(reference), _Component("artifact = 'off by one'\n"), _Component(runtime))
+    text = script(_failure(), _Component(reference), _Component("artifact = 'off by one'\n"), _Component(runtime),
+                  Numeric())
     path = tmp_path / "repro.py"
     path.write_text(text)
     return subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
 
 
 def test_a_script_from_plugin_code_runs_stand_alone_and_shows_the_failure(tmp_path):
-    text = script(_failure(), _Component(REFERENCE), _Component(""), _Component(""))
+    text = _off_by_one_script()
     assert f'#     "numpy=={np.__version__}",' in text and "unrelated" not in text
     assert 'requires-python = "==3.11.*"' in text
     process = _run_repro(tmp_path, REFERENCE, "outputs = [model(a) + 1 for a in inputs.values()]\n")
@@ -96,3 +112,29 @@ def test_a_nan_fails_the_comparison_unless_the_reference_has_it_there(tmp_path, 
     process = _run_repro(tmp_path, f"expected = [np.array({reference})]\n", f"outputs = [np.array({runtime})]\n")
     assert process.returncode == returncode, process.stdout + process.stderr
     assert says in process.stdout
+
+
+def test_the_numeric_oracles_script_is_the_one_written_before_oracles_wrote_comparisons():
+    assert _off_by_one_script() == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_the_comparison_takes_the_pipelines_tolerances_over_the_oracles_defaults():
+    code = Numeric().repro_code({"float32": {"rtol": 0.5, "atol": 0.25}})
+    assert "def compare(expected, outputs, rtol=0.5, atol=0.25):" in code
+    assert "rtol=0.001, atol=1e-05" in Numeric().repro_code({})
+
+
+class _Registry:
+    def __init__(self, *oracles) -> None:
+        self.oracles = {oracle.name: oracle for oracle in oracles}
+
+
+def test_the_comparison_is_the_first_output_oracles_that_writes_one():
+    registry = _Registry(OnnxChecker(), Agreement(), Numeric())
+    # the failing oracle first, then the pipeline's, then the installed ones; an artifact
+    # oracle and an oracle without repro code are passed over
+    assert comparing_oracle(registry, ["onnx-checker", "agreement", "numeric"]).name == "numeric"
+    assert comparing_oracle(registry, []).name == "numeric"
+    with pytest.raises(PluginError, match="pipeline's oracles: agreement"):
+        comparing_oracle(_Registry(Agreement()), ["agreement"])
+

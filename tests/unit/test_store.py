@@ -91,9 +91,21 @@ V1_ROWS = {"environments": 1, "env_packages": 2, "cases": 2, "runs": 1, "convers
 
 
 def _added_by_migrations() -> set[tuple[str, str]]:
-    """(table, column) of every ``ALTER TABLE ... ADD COLUMN`` of every migration."""
-    matches = (_ADD_COLUMN.match(statement) for statements in MIGRATIONS.values() for statement in statements)
-    return {(m.group(1), m.group(2)) for m in matches if m}
+    """(table, column) of every ``ALTER TABLE ... ADD COLUMN`` and of every table a
+    ``CREATE TABLE`` makes, in every migration."""
+    statements = [statement for statements in MIGRATIONS.values() for statement in statements]
+    matches = (_ADD_COLUMN.match(statement) for statement in statements)
+    added = {(m.group(1), m.group(2)) for m in matches if m}
+    con = duckdb.connect()
+    try:
+        for statement in statements:
+            if statement.lstrip().upper().startswith("CREATE TABLE"):
+                con.execute(statement)
+        added |= set(con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                 "WHERE database_name = current_database() AND NOT internal").fetchall())
+    finally:
+        con.close()
+    return added
 
 
 def _columns(path) -> dict[tuple[str, str], str]:

@@ -15,18 +15,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from tracker.analysis.axes import Group, version_key
+from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.errors import SelectionError
 from tracker.store import Store
 
-_QUERY = """
+_QUERY = f"""
     SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
            e.buildable, r.outcome, r.subkind, r.stage, r.signature,
            m.value AS max_abs_error, r.run_seconds, r.created_at
     FROM results r
     LEFT JOIN cases c ON c.case_id = r.case_id AND c.case_hash = r.case_hash
     LEFT JOIN environments e ON e.env_id = r.env_id
-    LEFT JOIN metrics m
-           ON m.result_id = r.result_id AND m.oracle = 'numeric' AND m.name = 'max_abs_error'
+    LEFT JOIN ({DRIFT_BY_RESULT}) m ON m.result_id = r.result_id
     WHERE r.case_id = ?
 """
 
@@ -42,6 +42,7 @@ def case_history(
     store: Store, groups: Sequence[Group], case_id: str, *, all_hashes: bool = False
 ) -> CaseHistory:
     """:raises SelectionError: the store holds no result of ``case_id``."""
+    declare(store)  # the drift metric of the query
     rows = store.query(_QUERY, [case_id])
     if not rows:
         raise _unknown_case(store, case_id)

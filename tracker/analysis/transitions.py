@@ -1,5 +1,5 @@
 """Steps of a case's outcome between adjacent versions of one package, everything else
-held fixed: regressions, fixes, signature changes, numeric drift and slowdowns.
+held fixed: regressions, fixes, signature changes, drift of the error size and slowdowns.
 
 For every case (its newest definition only: results are never compared across content
 hashes) and every axis of its pipeline variant (:mod:`tracker.analysis.axes`), the results
@@ -10,7 +10,8 @@ one step, judged by these rules:
 - ``regression``: ``ok`` before, a failure after;
 - ``fix``: a failure before, ``ok`` after;
 - ``signature_change``: failures on both sides whose outcome or error signature differ;
-- ``drift`` (a warning): ``ok`` on both sides, but the numeric oracle's ``max_abs_error``
+- ``drift`` (a warning): ``ok`` on both sides, but the error size (the metric an oracle
+  declares in the role ``drift``, a maximum absolute error: :mod:`tracker.declarations`)
   grew ``drift_ratio`` (10) times or more, counted from at least ``error_floor`` (1e-6):
   0 -> 5e-7 is float noise, 0 -> 2e-5 is a warning;
 - ``slowdown``: ``ok`` on both sides and ``run_seconds`` (the runtime running the model on
@@ -41,6 +42,7 @@ from typing import Any
 
 from tracker.analysis.axes import Context, Group, describe_versions, version_key
 from tracker.analysis.layout import Layout, axes_to_follow
+from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
 from tracker.store import Store
@@ -95,7 +97,7 @@ class Transition:
         return data
 
 
-_QUERY = """
+_QUERY = f"""
 WITH latest AS (   -- the newest definition of each case: hashes are never mixed
     SELECT case_id, arg_max(case_hash, first_seen) AS case_hash, row_number() OVER () - 1 AS case_no
     FROM cases GROUP BY case_id
@@ -113,8 +115,7 @@ configs AS (       -- numbered, like cases and series: the window sorts on one n
     SELECT config_key, row_number() OVER () - 1 AS config_no
     FROM (SELECT DISTINCT config_key FROM results)
 ),
-errors AS (
-    SELECT result_id, value FROM metrics WHERE oracle = 'numeric' AND name = 'max_abs_error'
+errors AS ({DRIFT_BY_RESULT}
 ),
 base AS MATERIALIZED (   -- narrow rows (the window's cost is in its payload): no strings kept
     SELECT l.case_no, c.config_no, r.rowid AS row, r.env_id, r.pipeline, r.variant,
@@ -213,6 +214,7 @@ def find_transitions(
         "latency_floor": rules.latency_floor,
         "kinds": list(kinds),
     }
+    declare(store)  # the drift metric of the errors CTE
     rows = store.con.execute(_QUERY, params).fetchall()
     return sorted((_transition(layout, row) for row in rows), key=_display_order)
 

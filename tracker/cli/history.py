@@ -1,6 +1,6 @@
 """Print every stored outcome of one case across environments, in version order
 (pipeline, variant, then the versions of the packages the matrix varies), with its error
-signature, the numeric oracle's max abs error and the date. Only the case's newest
+signature, the error size an oracle declares (a max abs error) and the date. Only the case's newest
 definition (content hash) unless --all-hashes."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Print what broke between adjacent versions of a package, every other axis held fixed:
-regressions (ok -> failure), changes of failure signature, numeric drift warnings
-(max abs error x10 or more, still within tolerance) and slowdowns (run time x1.5 or more,
+regressions (ok -> failure), changes of failure signature, drift warnings (the
+error size an oracle declares, a max abs error, x10 or more, still within tolerance) and slowdowns (run time x1.5 or more,
 counted from at least 5 ms). The rules are in tracker/analysis/transitions.py and in
 docs/analysis.md ("Regressions, fixes and history")."""
 

@@ -1,5 +1,7 @@
 """Write a stand-alone Python script that reproduces one stored failure: the model's
-definition, the inputs, the conversion call, the runtime call and the comparison, with
+definition, the inputs, the conversion call, the runtime call and the comparison (that of
+the oracle that failed the result, else of the first of the pipeline's oracles, then of
+the installed ones, that writes one), with
 the failing environment's exact versions in an inline script-metadata header (run it
 with `uv run repro.py`, or pip-install the versions it lists and run it with python).
 
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+from tracker.api import Oracle
 from tracker.cli.common import add_store_option, store_path
 from tracker.errors import PluginError, SelectionError
 from tracker.registry import Registry
@@ -25,7 +29,7 @@ HELP = "write a stand-alone script that reproduces one stored failure"
 
 _QUERY = """
     SELECT r.result_id, r.case_id, r.case_hash, r.outcome, r.signature, r.framework,
-           r.converter, r.runtime, e.label, e.packages, e.requested, e.python, e.buildable,
+           r.converter, r.runtime, r.pipeline, r.variant, e.label, e.packages, e.requested, e.python, e.buildable,
            c.recipe, v.options AS converter_options
     FROM results r
     JOIN environments e ON e.env_id = r.env_id
@@ -33,6 +37,14 @@ _QUERY = """
     LEFT JOIN conversions v ON v.conversion_key = r.conversion_key
     WHERE {where}
     ORDER BY r.created_at DESC
+"""
+
+# The oracles that judged the pipeline variant's results: those that failed this one first
+_JUDGES = """
+    SELECT v.oracle, min(CASE WHEN v.result_id = ? AND v.passed = false THEN 0 ELSE 1 END) AS rank
+    FROM verdicts v JOIN results r ON r.result_id = v.result_id
+    WHERE r.pipeline = ? AND r.variant = ?
+    GROUP BY v.oracle ORDER BY rank, v.oracle
 """
 
 
@@ -62,15 +74,34 @@ def find_result(store: Store, result: str, env: str | None) -> dict:
     return rows[0]
 
 
+def comparing_oracle(registry: Registry, judges: Sequence[str]) -> Oracle:
+    """The first output oracle, of ``judges`` then of the installed ones, that writes the
+    comparison of repro scripts (:meth:`Oracle.repro_code`)."""
+    for name in dict.fromkeys([*judges, *sorted(registry.oracles)]):
+        oracle = registry.oracles.get(name)
+        if oracle is None or oracle.stage != "outputs":
+            continue
+        try:
+            oracle.repro_code({})
+        except NotImplementedError:
+            continue
+        return oracle
+    raise PluginError("no installed oracle that judges outputs writes the comparison of a repro script "
+                      f"(the pipeline's oracles: {', '.join(judges) or 'none recorded'})",
+                      hint="install the plugins of the pipeline's oracles (`tracker plugins` lists what is installed)")
+
+
 def main(args: argparse.Namespace) -> int:
     with Store.open(store_path(args), read_only=True) as store:
         row = find_result(store, args.result, args.env)
+        judges = [r["oracle"] for r in store.query(_JUDGES, [row["result_id"], row["pipeline"], row["variant"]])]
     if not row["buildable"]:
         raise SelectionError(f"{row['label']} could not be built (env_error): there is nothing to reproduce "
                              "in Python; its installer's message is in `tracker results`")
     registry = Registry.load()
     try:
         components = [registry.get(kind, row[kind]) for kind in ("framework", "converter", "runtime")]
+        components.append(comparing_oracle(registry, judges))
         text = script(
             Failure(
                 result_id=row["result_id"], case_id=row["case_id"], case_hash=row["case_hash"],

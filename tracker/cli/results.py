@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--oracle", default=None, metavar="NAME",
                         help="show one oracle's verdicts and metrics instead of the outcomes "
-                             "(numeric, agreement, dynamic-shapes, performance, robustness, ...)")
+                             "(an oracle's name, as `tracker plugins` lists them)")
 
 
 def _version_key(label: str) -> tuple[Any, ...]:

@@ -1,8 +1,8 @@
 """What a report shows, gathered from the store once: the outcome of every case in every
 environment, the error size per environment, regressions and fixes, the failure table in
 the shape of the published study of the ONNX converters, and the conversion-quality
-table in the shape of the empirical study of model conversion (prediction agreement,
-robustness under attack, time, memory and size)."""
+table in the shape of the empirical study of model conversion (the measures the oracles
+declare for it: :mod:`tracker.declarations`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from tracker.analysis import find_transitions, load_groups
+from tracker.api import MetricDeclaration
 from tracker.cli.results import LATEST_CASES, ordered_environments, query_rows
+from tracker.declarations import DRIFT_BY_RESULT, ReportColumn, declare, of_role, report_columns
 from tracker.outcomes import Outcome
 from tracker.reports.steps import Step, group_steps
 from tracker.store import Store
@@ -43,39 +45,25 @@ _ERROR_SIZE = f"""
     WITH {LATEST_CASES}
     SELECT r.env_id || ':' || r.pipeline || '.' || r.variant AS column_key, median(m.value) AS median,
            max(m.value) AS max, count(*) AS n
-    FROM metrics m JOIN results r USING (result_id)
+    FROM ({DRIFT_BY_RESULT}) m JOIN results r USING (result_id)
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
-    WHERE m.oracle = 'numeric' AND m.name = 'max_abs_error' AND isfinite(m.value)
-      AND (? IS NULL OR r.pipeline = ?)
+    WHERE isfinite(m.value) AND (? IS NULL OR r.pipeline = ?)
     GROUP BY column_key
 """
 
-
-# The second study's measures, per environment: (column, oracle.metric, aggregate); where
-# several metrics are named, the first measured in an environment is shown (the artifact
-# size is the performance oracle's where the runtime ran, coreml-spec's where it cannot).
-QUALITY_COLUMNS = (
-    ("top-1 agreement", "agreement.top1_agreement", "mean"),
-    ("top-5 agreement", "agreement.top5_agreement", "mean"),
-    ("FGSM robust acc. source", "robustness.fgsm.source_robust_accuracy", "mean"),
-    ("FGSM converted", "robustness.fgsm.converted_robust_accuracy", "mean"),
-    ("PGD robust acc. source", "robustness.pgd.source_robust_accuracy", "mean"),
-    ("PGD converted", "robustness.pgd.converted_robust_accuracy", "mean"),
-    ("latency / eager", "performance.latency_ratio", "median"),
-    ("session MB", "performance.session_rss_mb", "median"),
-    ("size / parameters", ("performance.size_ratio", "coreml-spec.size_ratio"), "median"),
-)
 FAULT_LOCATIONS = ("converter", "runtime", "undetermined")
 
+# The second study's measures, per environment: every aggregate of each metric declared
+# for the report (:func:`tracker.declarations.report_columns`)
 _QUALITY = f"""
     WITH {LATEST_CASES}
-    SELECT r.env_id || ':' || r.pipeline || '.' || r.variant AS column_key, m.oracle || '.' || m.name AS metric,
-           avg(m.value) AS mean, median(m.value) AS median, count(*) AS n
+    SELECT r.env_id || ':' || r.pipeline || '.' || r.variant AS column_key, d.label, d.priority, d.oracle,
+           d.aggregate, avg(m.value) AS mean, median(m.value) AS median, count(*) AS count
     FROM metrics m JOIN results r USING (result_id)
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
-    WHERE m.oracle || '.' || m.name IN (SELECT unnest(?::VARCHAR[])) AND isfinite(m.value)
-      AND (? IS NULL OR r.pipeline = ?)
-    GROUP BY column_key, metric
+    JOIN declared_metrics d ON d.oracle = m.oracle AND d.name = m.name
+    WHERE d.role = 'report' AND isfinite(m.value) AND (? IS NULL OR r.pipeline = ?)
+    GROUP BY column_key, d.label, d.priority, d.oracle, d.aggregate
 """
 
 
@@ -84,11 +72,13 @@ class ReportData:
     rows: list[dict[str, Any]]  # one per (case, environment): results.query_rows
     environments: list[dict[str, Any]]  # the matrix's columns, in order
     cases: list[tuple[str, str]]  # (case id, kind): real first
-    error_size: dict[str, dict[str, float]]  # column -> median, max, n (numeric max_abs_error)
+    error_size: dict[str, dict[str, float]]  # column -> median, max, n (of the declared drift metric)
     steps: list[Step]  # regressions, fixes and the other transitions, grouped
     study: list[tuple[str, str, dict[str, int]]]  # (pipeline.variant, kind, column -> count)
-    # column -> measure -> value (QUALITY_COLUMNS), and "classifiers", and FAULT_LOCATIONS -> count
+    # column -> quality_columns' label -> value, and FAULT_LOCATIONS -> count
     quality: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+    quality_columns: list[ReportColumn] = dataclasses.field(default_factory=list)  # as the oracles declare
+    drift: list[MetricDeclaration] = dataclasses.field(default_factory=list)  # the error size's metric(s)
 
     def cell(self, case_id: str, column: str) -> dict[str, Any] | None:
         return self._cells.get((case_id, column))
@@ -112,6 +102,7 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
     rows = query_rows(store, pipeline)
     kinds = {r["case_id"]: r["kind"] for r in rows}
     groups = load_groups(store, pipeline) if rows else []
+    declarations = declare(store)
     return ReportData(
         rows=rows,
         environments=ordered_environments(rows),
@@ -120,22 +111,19 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
         steps=group_steps(find_transitions(store, groups)) if groups else [],
         study=study_table(rows),
         quality=quality_table(store, rows, pipeline),
+        quality_columns=report_columns(declarations),
+        drift=of_role(declarations, "drift"),
     )
 
 
 def quality_table(store: Store, rows: list[dict[str, Any]], pipeline: str | None) -> dict[str, dict[str, float]]:
-    """Per environment: the second study's measures (:data:`QUALITY_COLUMNS`), how many
-    classifiers the agreement oracle judged, and where failures were localized."""
-    names = {column: (metric,) if isinstance(metric, str) else metric for column, metric, _ in QUALITY_COLUMNS}
-    wanted = [metric for metrics in names.values() for metric in metrics]
+    """Per environment: the measures the oracles declare for the report, each by its label
+    (of declarations sharing one, the measured one of lowest priority), folded by its
+    declared aggregate; and where failures were localized. Needs :func:`declare`."""
     table: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in sorted(store.query(_QUALITY, [wanted, pipeline, pipeline]), key=lambda r: r["metric"]):
-        for column, _, aggregate in QUALITY_COLUMNS:
-            line = table[row["column_key"]]
-            if row["metric"] in names[column] and (column not in line or row["metric"] == names[column][0]):
-                line[column] = row[aggregate]
-        if row["metric"] == "agreement.top1_agreement":
-            table[row["column_key"]]["classifiers"] = row["n"]
+    for row in sorted(store.query(_QUALITY, [pipeline, pipeline]), key=lambda r: (r["priority"], r["oracle"])):
+        # the aggregate is one of METRIC_AGGREGATES, each a column of the query: checked when declared and read back
+        table[row["column_key"]].setdefault(row["label"], row[row["aggregate"]])
     for row in rows:
         if row.get("fault_location") in FAULT_LOCATIONS:
             line = table[row["column"]]

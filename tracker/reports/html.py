@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tracker.cli.common import render_number
-from tracker.reports.data import FAULT_LOCATIONS, QUALITY_COLUMNS, STUDY_COLUMNS, ReportData, short_code
+from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.heatmap import render_heatmap
 from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
 from tracker.reports.style import STYLE, colour, esc, outcome_order, swatch
@@ -40,9 +40,9 @@ def _trends(data: ReportData) -> str:
     outcomes = data.outcomes()
     head = "".join(f'<th class="num" title="{esc(o)}">{swatch(o)} {esc(short_code(o))}</th>' for o in outcomes)
     lines = ['<h2 id="trends">Per environment: outcomes and error size</h2>',
-             ('<p class="note">Environments in the order of the heatmap\'s columns. Error size: the '
-              "numeric oracle's <code>max_abs_error</code> (worst output, worst input set) over the "
-              "results that have one (<i>measured</i>). Outcome codes as in the legend above.</p>"),
+             ('<p class="note">Environments in the order of the heatmap\'s columns. Error size: '
+              f"{_error_size_metric(data)} over the results that have one (<i>measured</i>). "
+              "Outcome codes as in the legend above.</p>"),
              (f'<table class="data" id="per-environment"><tr><th>#</th><th>environment</th><th>outcomes</th>{head}'
               '<th class="num sep">median error</th><th class="num">largest error</th><th class="num">measured</th></tr>')]
     for index, env in enumerate(data.environments, 1):
@@ -56,6 +56,16 @@ def _trends(data: ReportData) -> str:
         )
     lines.append("</table>")
     return "\n".join(lines)
+
+
+def _error_size_metric(data: ReportData) -> str:
+    """What the error size is, as the oracles declare it (:attr:`ReportData.drift`)."""
+    if not data.drift:
+        return "the metric an oracle declares for it (none is known: no oracle plugin here, none in the store)"
+    return " or ".join(
+        f"the {esc(d.oracle)} oracle's <code>{esc(d.name)}</code>" + (f" ({esc(d.description)})" if d.description else "")
+        for d in data.drift
+    )
 
 
 def _bar(counts: dict[str, int]) -> str:
@@ -131,14 +141,14 @@ def _study(data: ReportData) -> str:
 
 
 def _quality(data: ReportData) -> str:
-    columns = ["classifiers", *(name for name, _, _ in QUALITY_COLUMNS), *FAULT_LOCATIONS]
-    head = "".join(f'<th class="num">{esc(c)}</th>' for c in columns)
+    declared = {column.label: column.description for column in data.quality_columns}
+    columns = [*declared, *FAULT_LOCATIONS]
+    head = "".join(f'<th class="num" title="{esc(declared.get(c, "failures localized here"))}">{esc(c)}</th>'
+                   for c in columns)
     lines = ['<h2 id="quality">Conversion quality, as in the empirical study of model conversion</h2>',
-             ('<p class="note">Per environment: the agreement oracle\'s top-1 / top-5 agreement and the '
-              "robustness oracle's accuracy under FGSM and PGD attacks made on the source (means over the "
-              "classifiers judged); the performance oracle's latency over the source's eager latency, session "
-              "memory and artifact size over parameter bytes (medians); and where the failures were localized "
-              "(the second runtime's verdict). Empty where nothing was measured.</p>"),
+             ('<p class="note">Per environment: the measures the oracles declare for this table (hover over a '
+              "column's name for what it is); and where the failures were localized (the second runtime's "
+              "verdict). Empty where nothing was measured.</p>"),
              f'<table class="data" id="quality-table"><tr><th>#</th><th>environment</th>{head}</tr>']
     for index, env in enumerate(data.environments, 1):
         line = data.quality.get(env["column"], {})

@@ -8,7 +8,7 @@ import re
 
 from tracker.cli.common import render_number, render_table, shorten
 from tracker.cli.results import render_matrix
-from tracker.reports.data import FAULT_LOCATIONS, QUALITY_COLUMNS, STUDY_COLUMNS, ReportData, short_code
+from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
 
 SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
@@ -32,7 +32,8 @@ def _per_environment(data: ReportData) -> str:
         rows.append([str(index), *(str(counts[o] or ".") for o in outcomes),
                      render_number(size.get("median")), render_number(size.get("max")), str(size.get("n", ""))])
     headers = ["env", *(short_code(o) for o in outcomes), "median error", "largest error", "measured"]
-    return ("per environment: outcomes and error size (numeric max_abs_error):\n"
+    metric = " or ".join(f"{d.oracle} {d.name}" for d in data.drift) or "no drift metric declared"
+    return (f"per environment: outcomes and error size ({metric}):\n"
             + render_table(headers, rows, ">" * len(headers)))
 
 
@@ -68,11 +69,11 @@ def _study(data: ReportData) -> str:
 
 
 def _quality(data: ReportData) -> str:
-    columns = ["classifiers", *(name for name, _, _ in QUALITY_COLUMNS), *FAULT_LOCATIONS]
+    columns = [*(column.label for column in data.quality_columns), *FAULT_LOCATIONS]
     rows = []
     for index, env in enumerate(data.environments, 1):
         line = data.quality.get(env["column"], {})
         rows.append([str(index), *(render_number(line.get(c), ".") for c in columns)])
-    return ("conversion quality, as in the empirical study of model conversion (agreement and robustness: "
-            "means over classifiers; latency, memory, size: medians; faults: where the failures lie):\n"
+    return ("conversion quality, as in the empirical study of model conversion (the measures the oracles "
+            "declare, each aggregated as declared; faults: where the failures lie):\n"
             + render_table(["env", *columns], rows, ">" * (len(columns) + 1)))

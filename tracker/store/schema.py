@@ -9,7 +9,10 @@ DuckDB's ``json_extract`` reads them.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# The oldest version that readers (read-only) take as it is, unmigrated: the tables added
+# since (version 3: ``oracle_metrics``) stand in empty, as temporary tables.
+OLDEST_READABLE = 2
 
 TABLES = {
     "meta": """
@@ -132,6 +135,17 @@ TABLES = {
             name       VARCHAR NOT NULL,
             value      DOUBLE               -- every number an oracle measured, whatever its verdict
         )""",
+    "oracle_metrics": """
+        CREATE TABLE oracle_metrics (   -- what the oracles declare their metrics are for (api.MetricDeclaration)
+            oracle       VARCHAR NOT NULL,
+            name         VARCHAR NOT NULL, -- metrics.name
+            role         VARCHAR NOT NULL, -- api.METRIC_ROLES: drift | report
+            label        VARCHAR NOT NULL, -- a report's column; one column per label
+            aggregate    VARCHAR NOT NULL, -- api.METRIC_AGGREGATES: mean | median | count
+            priority     INTEGER NOT NULL, -- lower first: column order, and which of one label is shown
+            description  VARCHAR NOT NULL,
+            recorded_at  TIMESTAMP NOT NULL
+        )""",
 }
 
 # version -> statements that bring a store from version-1 to version.
@@ -142,4 +156,6 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE results ADD COLUMN IF NOT EXISTS fault_stage VARCHAR",
         "ALTER TABLE conversions ADD COLUMN IF NOT EXISTS fault_stage VARCHAR",
     ],
+    # 3: the oracles' declarations travel with their metrics, for readers without the plugins
+    3: [TABLES["oracle_metrics"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)],
 }

@@ -18,15 +18,16 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tracker import __version__
+from tracker.api import MetricDeclaration, Oracle
 from tracker.cases import ModelCase
 from tracker.envinfo import Environment
 from tracker.errors import StoreError
-from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
+from tracker.store.schema import MIGRATIONS, OLDEST_READABLE, SCHEMA_VERSION, TABLES
 
 DEFAULT_STORE = Path(".tracker") / "store.duckdb"
 
@@ -105,6 +106,8 @@ _RESULT_COLUMNS = [
 ] + ["created_at"]
 _CONVERSION_COLUMNS = [f.name for f in dataclasses.fields(ConversionRecord)] + ["created_at"]
 _CONVERSION_FIELDS = [f.name for f in dataclasses.fields(ConversionRecord)]
+# oracle_metrics' columns, as MetricDeclaration's fields (recorded_at aside)
+_DECLARATION_COLUMNS = ["oracle", "name", "role", "label", "aggregate", "priority", "description"]
 
 
 class Store:
@@ -184,6 +187,9 @@ class Store:
                 )
             return
         if version < SCHEMA_VERSION:
+            if self.read_only and version >= OLDEST_READABLE:
+                self._stand_in_missing_tables()  # migrated when next opened for writing
+                return
             if self.read_only:
                 raise StoreError(
                     f"{self.path} has the older schema version {version}",
@@ -196,6 +202,14 @@ class Store:
                 self.con.execute(
                     "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)]
                 )
+
+    def _stand_in_missing_tables(self) -> None:
+        """An older store, read as it is: the tables it lacks, empty and temporary."""
+        present = {row[0] for row in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        for name, ddl in TABLES.items():
+            if name not in present:
+                self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -364,7 +378,63 @@ class Store:
                 if metrics:
                     self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metrics)
 
+    def record_oracle_declarations(self, oracles: Iterable[Oracle]) -> None:
+        """Record what each of ``oracles`` declares about its metrics (:attr:`Oracle.metrics`),
+        replacing what the store held for it, so that readers without the plugin installed
+        know it. Writes nothing when the store holds exactly these declarations already."""
+        wanted = {oracle.name: sorted(_declaration_row(d) for d in oracle.declared_metrics()) for oracle in oracles}
+        if not wanted:
+            return
+        marks = ", ".join("?" for _ in wanted)
+        held: dict[str, list[tuple[Any, ...]]] = {name: [] for name in wanted}
+        for row in self.con.execute(
+            f"SELECT {', '.join(_DECLARATION_COLUMNS)} FROM oracle_metrics WHERE oracle IN ({marks})", list(wanted)
+        ).fetchall():
+            held[row[0]].append(tuple(row))
+        if all(sorted(held[name]) == rows for name, rows in wanted.items()):
+            return
+        now = _now()
+        with self.transaction():
+            self.con.execute(f"DELETE FROM oracle_metrics WHERE oracle IN ({marks})", list(wanted))
+            rows = [[*row, now] for rows in wanted.values() for row in rows]
+            if rows:
+                self.con.executemany(
+                    f"INSERT INTO oracle_metrics ({', '.join(_DECLARATION_COLUMNS)}, recorded_at) "
+                    f"VALUES ({', '.join('?' for _ in _DECLARATION_COLUMNS)}, ?)",
+                    rows,
+                )
+
     # -- reading --------------------------------------------------------------------------
+    def oracle_declarations(self) -> list[MetricDeclaration]:
+        """The metric declarations recorded in the store, by priority. What a store says is
+        not trusted: a declaration that is not valid (:meth:`MetricDeclaration.problem`: an
+        unknown role or aggregate, a label that is not short printable text) is left out.
+        """
+        declarations = []
+        for row in self.con.execute(
+            f"SELECT {', '.join(_DECLARATION_COLUMNS)} FROM oracle_metrics ORDER BY priority, oracle, name, label"
+        ).fetchall():
+            try:
+                declarations.append(MetricDeclaration(**dict(zip(_DECLARATION_COLUMNS, row, strict=True))))
+            except (TypeError, ValueError):
+                continue  # not valid: see the docstring
+        return declarations
+
+    def use_declarations(self, declarations: Sequence[MetricDeclaration]) -> None:
+        """Put ``declarations`` in this connection's temporary table ``declared_metrics``
+        (the columns of ``oracle_metrics``), which readers' SQL joins on ``metrics``
+        (:mod:`tracker.declarations`). Works on a read-only connection too."""
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE declared_metrics (oracle VARCHAR, name VARCHAR, role VARCHAR,
+                   label VARCHAR, aggregate VARCHAR, priority INTEGER, description VARCHAR)"""
+        )
+        if declarations:
+            self.con.executemany(
+                f"INSERT INTO declared_metrics ({', '.join(_DECLARATION_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _DECLARATION_COLUMNS)})",
+                [list(_declaration_row(d)) for d in declarations],
+            )
+
     def conversion(self, conversion_key: str) -> ConversionRecord | None:
         cursor = self.con.execute(
             f"SELECT {', '.join(_CONVERSION_FIELDS)} FROM conversions WHERE conversion_key = ?",
@@ -390,6 +460,10 @@ class Store:
         cursor = self.con.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _declaration_row(declaration: MetricDeclaration) -> tuple[Any, ...]:
+    return tuple(getattr(declaration, column) for column in _DECLARATION_COLUMNS)
 
 
 def _finite_or_none(value: Any) -> float | None:

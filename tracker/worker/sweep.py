@@ -91,7 +91,7 @@ class Sweep:
         cases = self._applicable(parts.converter, self._selected(registry))
         env = describe_current()
         with Store.open(self.options.store) as store:
-            todo = self._prepare(store, env, cases)
+            todo = self._prepare(store, env, cases, parts.oracles)
             if not todo:
                 return self._finish()
             run_id = self._start_run(store, env, cases)
@@ -116,7 +116,7 @@ class Sweep:
         cases = plan.accepted(self._selected(registry), converter, self.pair.options)
         env = unbuildable(self.pair.requested())
         with Store.open(self.options.store) as store:
-            todo = self._prepare(store, env, cases, buildable=False)
+            todo = self._prepare(store, env, cases, [], buildable=False)
             if not todo:
                 return self._finish()
             run_id = self._start_run(store, env, cases)
@@ -148,10 +148,11 @@ class Sweep:
         self.summary.not_applicable = sum(reasons.values())
         return kept
 
-    def _prepare(self, store: Store, env: Environment, cases: list[ModelCase],
+    def _prepare(self, store: Store, env: Environment, cases: list[ModelCase], oracles: list[Oracle],
                  buildable: bool = True) -> list[ModelCase]:
         store.record_environment(env, label=self.pair.id, requested=self.pair.requested(), buildable=buildable)
         store.record_cases(cases)
+        store.record_oracle_declarations(oracles)  # what their metrics are for, for readers without plugins
         stored = set() if self.options.recompute else store.stored_cases(env.env_id, plan.config_key(self.pair))
         todo = plan.not_stored(cases, stored)
         self.summary.env_id = env.env_id

@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tracker.plugin import Evidence, Oracle, Verdict
+from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
 from tracker_coreml.features import NEURALNETWORK_STAND_INS, STAND_INS, Comparison, Feature, Wanted, compare
 from tracker_coreml.options import CoremlOptions, OptionError
 
@@ -42,6 +42,11 @@ class CoremlSpec(Oracle):
     requires = ("coremltools",)
     packages = ("coremltools",)
     preload = ("coremltools",)
+    # the artifact's size where the runtime cannot run (off macOS): after the size measured where it ran
+    metrics = (
+        MetricDeclaration("size_ratio", label="size / parameters", role="report", priority=33,
+                          description="artifact bytes over the source's parameter bytes (median)"),
+    )
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         import coremltools as ct

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tracker.plugin import Evidence, ModelCase, Oracle, Verdict
+from tracker.plugin import Evidence, MetricDeclaration, ModelCase, Oracle, Verdict
 from tracker_oracles.classify import is_classifier, logit_rows, top_k
 
 
@@ -30,6 +30,14 @@ class Agreement(Oracle):
     stage = "outputs"
     requires = ("numpy",)
     defaults = {"count": 32, "min_top1": 0.95, "min_top5": 1.0, "tags": ["classifier"]}
+    metrics = (
+        MetricDeclaration("top1_agreement", label="classifiers", role="report", aggregate="count", priority=10,
+                          description="classifiers judged by the agreement oracle"),
+        MetricDeclaration("top1_agreement", label="top-1 agreement", role="report", aggregate="mean", priority=11,
+                          description="converted top-1 class = source top-1 class (mean over classifiers)"),
+        MetricDeclaration("top5_agreement", label="top-5 agreement", role="report", aggregate="mean", priority=12,
+                          description="source top-1 class among converted top 5 (mean over classifiers)"),
+    )
 
     def extra_inputs(self, case: ModelCase, options: Mapping[str, Any],
                      converter_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

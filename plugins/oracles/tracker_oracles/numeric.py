@@ -32,9 +32,11 @@ to a store afterwards with SQL over ``metrics``.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Mapping
 from typing import Any
 
-from tracker.plugin import Evidence, Oracle, Verdict
+from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
 
 DEFAULT_TOLERANCES = {
     "float64": {"rtol": 1e-5, "atol": 1e-8},
@@ -44,12 +46,45 @@ DEFAULT_TOLERANCES = {
 }
 
 
+# The comparison of ``tracker repro``'s scripts (:meth:`Numeric.repro_code`), with float32's tolerances.
+_REPRO_COMPARE = '''
+def compare(expected, outputs, rtol={rtol!r}, atol={atol!r}):
+    """The numeric oracle's checks, in short: count, shape, dtype, NaN/Inf, tolerance."""
+    if len(expected) != len(outputs):
+        return [f"{{len(outputs)}} outputs, the reference has {{len(expected)}}"]
+    problems = []
+    for index, (want, got) in enumerate(zip(expected, outputs)):
+        got = np.asarray(got)
+        if want.shape != got.shape or want.dtype != got.dtype:
+            problems.append(f"output {{index}}: {{got.dtype}}{{list(got.shape)}}, expected {{want.dtype}}{{list(want.shape)}}")
+        elif want.dtype.kind in "biu":
+            if not np.array_equal(want, got):
+                problems.append(f"output {{index}}: {{int((want != got).sum())}} of {{want.size}} elements differ")
+        elif not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True) or (
+                np.isnan(got) & ~np.isnan(want)).any():
+            error = np.abs(got.astype(np.float64) - want.astype(np.float64))
+            problems.append(f"output {{index}}: max abs error {{np.nanmax(error):.3g}}, "
+                            f"NaN where the reference has a number: {{int((np.isnan(got) & ~np.isnan(want)).sum())}}")
+    return problems
+
+
+problems = compare(expected, outputs)
+'''
+
+
 class Numeric(Oracle):
     name = "numeric"
     description = "element-wise comparison with per-dtype tolerances; NaN never passes"
     stage = "outputs"
     requires = ("numpy",)
     defaults = DEFAULT_TOLERANCES
+    metrics = (
+        MetricDeclaration("max_abs_error", label="max abs error", role="drift",
+                          description="worst output, worst input set"),
+    )
+
+    def repro_code(self, options: Mapping[str, Any]) -> str:
+        return textwrap.dedent(_REPRO_COMPARE.format(**tolerance(options, "float32", ""))).strip() + "\n"
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         expected_sets = evidence.expected or []

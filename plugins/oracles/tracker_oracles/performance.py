@@ -25,7 +25,7 @@ import statistics
 import time
 from pathlib import Path
 
-from tracker.plugin import Evidence, Oracle, Verdict
+from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
 
 
 def artifact_bytes(path: Path) -> int:
@@ -39,6 +39,14 @@ class Performance(Oracle):
     description = "latency beside eager, session memory, artifact size beside parameters"
     stage = "outputs"
     defaults = {"repeats": 5, "warmup": 1, "budget_seconds": 2.0}
+    metrics = (
+        MetricDeclaration("latency_ratio", label="latency / eager", role="report", priority=30,
+                          description="runtime latency over the source's eager latency (median)"),
+        MetricDeclaration("session_rss_mb", label="session MB", role="report", priority=31,
+                          description="memory the runtime took to load and run the artifact (median)"),
+        MetricDeclaration("size_ratio", label="size / parameters", role="report", priority=32,
+                          description="artifact bytes over the source's parameter bytes (median)"),
+    )
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         options = evidence.options

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tracker.plugin import Evidence, ModelCase, Oracle, Verdict
+from tracker.plugin import Evidence, MetricDeclaration, ModelCase, Oracle, Verdict
 from tracker_oracles.classify import is_classifier, logit_rows, top_k
 
 ATTACKS = ("fgsm", "pgd")
@@ -40,6 +40,14 @@ class Robustness(Oracle):
     # backward pass per step and input, per classifier and torch release); 32 and 10 took
     # 32 of the 43 minutes of the first torch 2.14.1 pair here
     defaults = {"count": 16, "epsilon": 0.1, "pgd_steps": 5, "max_drop": 0.15, "tags": ["classifier"]}
+    metrics = tuple(
+        MetricDeclaration(f"{attack}.{side}_robust_accuracy", role="report", aggregate="mean",
+                          label=f"{attack.upper()} " + ("robust acc. source" if side == "source" else "converted"),
+                          priority=20 + 2 * number + (side == "converted"),
+                          description=f"{side} model's accuracy on {attack.upper()} inputs made on the source "
+                                      "(mean over classifiers)")
+        for number, attack in enumerate(ATTACKS) for side in ("source", "converted")
+    )
 
     def extra_inputs(self, case: ModelCase, options: Mapping[str, Any],
                      converter_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

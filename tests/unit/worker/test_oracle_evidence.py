@@ -181,3 +181,14 @@ def test_the_report_has_the_second_studys_quality_table(swept, tmp_path):
     tracker("report", "--store", str(store), "--html", str(tmp_path / "site"), check=True)
     page = (tmp_path / "site" / "index.html").read_text()
     assert 'id="quality-table"' in page and "PGD converted" in page
+
+
+def test_the_sweep_records_what_its_oracles_declare_for_readers_without_plugins(swept):
+    store, _ = swept
+    declared = {r["oracle"] for r in stored(store, "SELECT oracle FROM oracle_metrics")}
+    assert declared == {"numeric", "agreement", "performance", "robustness"}  # dynamic-shapes declares none
+    from conftest import fake_env
+
+    core_only = fake_env(TRACKER_PLUGINS="no-plugin-at-all", TRACKER_PLUGIN_MODULES="")
+    text = tracker("report", "--store", str(store), env=core_only, check=True).stdout
+    assert "error size (numeric max_abs_error)" in text and "PGD converted" in text and "classifiers" in text

@@ -61,6 +61,7 @@ class SweepSummary:
     interrupted: bool = False
     seconds: float = 0.0
     not_applicable: int = 0
+    env_id: str | None = None  # the environment the results are stored under
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing new"
@@ -225,6 +226,7 @@ class Sweep:
         store.record_cases(cases)
         done = set() if self.options.recompute else store.stored_cases(env.env_id, config_key(self.pair))
         todo = [c for c in cases if (c.id, c.content_hash) not in done]
+        self.summary.env_id = env.env_id
         self.summary.selected = len(cases)
         self.summary.reused = len(cases) - len(todo)
         self.out(

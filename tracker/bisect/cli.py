@@ -82,5 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrackerError as error:
         print(f"nox -s bisect: error: {error}", file=sys.stderr, flush=True)
         return error.exit_code
+    except KeyboardInterrupt:  # nox says so too; what was swept is stored
+        return 130
     print("\n".join(result.lines()), flush=True)
     return 0

@@ -16,11 +16,9 @@ environment that cannot be built is recorded as ``env_error`` and the sweep goes
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -31,11 +29,10 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.cli.sweep_args import add_sweep_arguments, forwarded  # noqa: E402  (stdlib only)
+from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  # noqa: E402  (stdlib only)
+                                    add_sweep_arguments, forwarded)
 from tracker.errors import ConfigError  # noqa: E402
-from tracker.matrix import AxisValue, Pair, load_matrix  # noqa: E402
-from packaging.requirements import Requirement  # noqa: E402
-from packaging.utils import canonicalize_name as canonical_name  # noqa: E402
+from tracker.matrix import Pair, load_matrix  # noqa: E402
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -46,11 +43,11 @@ nox.options.sessions = ["sweep"]
 
 MATRIX = Path(os.environ.get("TRACKER_MATRIX") or ROOT / "envs")
 # `nox -s bisect` runs the sweep of pairs that are not in the matrix (the releases it
-# probes): it hands them over in this variable, as JSON.
-PAIRS_OVERRIDE = "TRACKER_BISECT_PAIRS"
+# probes): it hands them over in a file of pairs, one JSON a line, named by this variable.
+PAIRS_FILE = os.environ.get(PAIRS_FILE_VARIABLE)
 try:
-    if os.environ.get(PAIRS_OVERRIDE):
-        PAIRS = [Pair.from_json(json.dumps(p)) for p in json.loads(os.environ[PAIRS_OVERRIDE])]
+    if PAIRS_FILE:
+        PAIRS = [Pair.from_json(line) for line in Path(PAIRS_FILE).read_text().splitlines() if line.strip()]
     else:
         PAIRS = load_matrix(MATRIX)
 except ConfigError as error:
@@ -206,6 +203,7 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
 def _sweep_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Options of the sweep sessions.")
     add_sweep_arguments(parser)
+    add_report_argument(parser)
     return parser
 
 
@@ -218,12 +216,14 @@ def sweep(session: nox.Session, pair: Pair) -> None:
     pair_file = Path(session.create_tmp()) / "pair.json"
     pair_file.write_text(pair.to_json())
     command = ["tracker", "run", "--pair-file", str(pair_file), *forwarded(args)]
+    if args.report_file is not None:
+        command += ["--report-file", str(args.report_file.resolve())]
     if failure is not None:
         error_file = Path(session.create_tmp()) / "install-error.txt"
         error_file.write_text(failure)
         command += ["--env-error-file", str(error_file)]
     session.run(*command)
-    if not os.environ.get(PAIRS_OVERRIDE):  # a bisection prints its own summary
+    if not PAIRS_FILE:  # a bisection prints its own summary
         summary_args = ["--store", str(args.store.resolve())] if args.store else []
         session.notify("results", posargs=summary_args)
 
@@ -259,181 +259,13 @@ def repro(session: nox.Session) -> None:
 # Bisect
 
 
-def _bisect_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nox -s bisect --",
-        description="Find the first release of PACKAGE whose outcome differs from --good's.",
-    )
-    parser.add_argument("--package", required=True, help="an axis of the matrix, e.g. onnxruntime")
-    parser.add_argument("--good", required=True, metavar="VERSION", help="the older release")
-    parser.add_argument("--bad", required=True, metavar="VERSION", help="the newer release")
-    parser.add_argument("--pipeline", default=None, help="pipeline of envs/ (default: the only one with PACKAGE)")
-    parser.add_argument("--variant", default=None, help="its variant (default: the first with PACKAGE)")
-    parser.add_argument("--case", dest="cases", nargs="+", default=[], metavar="ID",
-                        help="the cases to watch (default: those whose outcome differs at --good and --bad)")
-    parser.add_argument("--pre", action="store_true", help="include pre-releases")
-    parser.add_argument("--yanked", action="store_true", help="include yanked releases")
-    parser.add_argument("--max-skips", type=int, default=3,
-                        help="releases that cannot be installed before giving up (default: 3)")
-    parser.add_argument("--with", dest="companions", nargs="+", default=None, metavar="PIN",
-                        help="companion pins for every probed release (default: those of --good in envs/)")
-    parser.add_argument("--index", default=None, help="PyPI JSON API (default: https://pypi.org/pypi)")
-    add_sweep_arguments(parser)
-    return parser
-
-
-def _bisect_template(args: argparse.Namespace) -> tuple[Pair, dict[str, tuple[str, ...]], dict[str, str]]:
-    """The matrix pair in which PACKAGE is bisected (every other axis stays as in it: the
-    last pair of the matrix at --good, so the newest of the others), the companion
-    pins the matrix gives each version of PACKAGE, and the ``allow-cuda`` reasons it gives
-    them (a release the matrix does not list gets none).
-
-    PACKAGE is an axis of the matrix, or a package a pipeline pins in ``requires``
-    (onnx, transformers): it then becomes an axis of the probed pairs, so their labels
-    name its version."""
-    package = canonical_name(args.package)
-    pairs = [p for p in load_matrix(MATRIX)
-             if args.pipeline in (None, p.pipeline) and args.variant in (None, p.variant)]
-    fits = [p for p in pairs if any(canonical_name(a.package) == package for a in p.axes)]
-    if not fits:
-        fits = [p for p in pairs if any(canonical_name(Requirement(r).name) == package for r in p.requires)]
-    if not fits:
-        where = "".join(f" in {name} {value}" for name, value in (("pipeline", args.pipeline),
-                                                                   ("variant", args.variant)) if value)
-        raise ConfigError(f"no pair of {MATRIX} has {args.package!r} as an axis or a pin{where}",
-                          hint="name a package of the matrix (nox -l lists the pairs; envs/*.toml the pins)")
-    companions = {a.version: a.companions for p in fits for a in p.axes if canonical_name(a.package) == package}
-    allowances = {a.version: a.allow_cuda for p in fits for a in p.axes
-                  if canonical_name(a.package) == package and a.allow_cuda}
-    at_good = [p for p in fits if any(canonical_name(a.package) == package and a.version == args.good
-                                      for a in p.axes)]
-    return (at_good or fits)[-1], companions, allowances
-
-
-def _with_version(template: Pair, package: str, version: str, companions: tuple[str, ...],
-                  allow_cuda: str = "") -> Pair:
-    """The template at ``version`` of ``package`` (an axis, or a pin made an axis), which
-    may install CUDA packages only if ``allow_cuda`` says why."""
-    package = canonical_name(package)
-    if not any(canonical_name(a.package) == package for a in template.axes):
-        template = dataclasses.replace(
-            template,
-            requires=tuple(r for r in template.requires if canonical_name(Requirement(r).name) != package),
-            runtime_axes=(*template.runtime_axes, AxisValue(package, version, allow_cuda=allow_cuda)),
-        )
-
-    def moved(axis: AxisValue) -> AxisValue:
-        if canonical_name(axis.package) != package:
-            return axis
-        return dataclasses.replace(axis, version=version, companions=tuple(companions), allow_cuda=allow_cuda)
-
-    return dataclasses.replace(
-        template,
-        converter_axes=tuple(moved(a) for a in template.converter_axes),
-        runtime_axes=tuple(moved(a) for a in template.runtime_axes),
-    )
-
-
-def _outcomes(session: nox.Session, store: Path, cases: list[str], *, label: str | None = None,
-              env_id: str | None = None) -> dict[str, str]:
-    """The newest stored outcome of each case in one environment, named by the label of
-    the pair it was built for or by its id (an environment keeps the label of the first
-    pair that built it: an identical one built for another label is the same)."""
-    output = session.run("tracker", "results", "--store", str(store), "--format", "json",
-                         *(["--case", *cases] if cases else []), silent=True, log=False)
-    newest: dict[str, dict] = {}
-    for row in json.loads(output):
-        if (row["label"] == label or row["env_id"] == env_id) and \
-                row["created_at"] >= newest.get(row["case_id"], {}).get("created_at", ""):
-            newest[row["case_id"]] = row
-    return {case: row["outcome"] for case, row in newest.items()}
-
-
-def _sweep_one(pair: Pair, args: argparse.Namespace) -> str | None:
-    """Run ``nox -s "sweep(<pair>)"`` for a pair outside the matrix, showing its output;
-    return the id of the environment it used, or None when the sweep failed."""
-    argv = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", f"sweep({pair.id})",
-            "--", *forwarded(args)]
-    env = {**os.environ, **INSTALLER_ENV, PAIRS_OVERRIDE: json.dumps([json.loads(pair.to_json())])}
-    env_id = None
-    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
-        for line in process.stdout:
-            print(line, end="", flush=True)
-            found = re.match(r"\s+environment ([0-9a-f]{16}):", line)
-            env_id = found[1] if found else env_id
-    return env_id if process.returncode == 0 else None
-
-
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
 def bisect(session: nox.Session) -> None:
     """Find the first release of a package whose outcome differs from a good release's."""
-    from tracker.bisect import BAD, DEFAULT_INDEX, SKIP, Bisection, candidates, judge, max_probes, released_versions
-    from tracker.errors import TrackerError
-
-    args = _bisect_parser().parse_args(session.posargs)
-    install_tools(session, [])  # `tracker results` reads the store
-    store = args.store or Path(os.environ.get("TRACKER_STORE") or ROOT / ".tracker" / "store.duckdb")
-    args.store = store.resolve()
-    if args.cases:
-        args.models = args.cases
-    try:
-        template, matrix_companions, matrix_cuda = _bisect_template(args)
-        versions = candidates(released_versions(args.package, args.index or DEFAULT_INDEX),
-                              args.good, args.bad, pre=args.pre, yanked=args.yanked)
-    except TrackerError as error:
-        session.error(str(error))
-    good_companions = matrix_companions.get(args.good, ())
-    session.log(f"{len(versions)} releases after {args.good} up to {args.bad}: {', '.join(versions)}; "
-                f"at most {max_probes(len(versions))} to try")
-    built: set[str] = set()
-
-    def outcomes_at(version: str) -> dict[str, str]:
-        """Stored outcomes at ``version``; its environment is built and swept if needed."""
-        companions = (tuple(args.companions) if args.companions is not None
-                      else matrix_companions.get(version, good_companions))
-        pair = _with_version(template, args.package, version, companions, matrix_cuda.get(version, ""))
-        known = _outcomes(session, args.store, args.cases, label=pair.id) if args.store.is_file() else {}
-        if not known or set(args.cases) - set(known):
-            built.add(version)
-            session.log(f"building and sweeping {pair.id}" + (f" (with {', '.join(companions)})" if companions else ""))
-            env_id = _sweep_one(pair, args)
-            if env_id is None:
-                session.error(f"the sweep of {pair.id} failed (its output is above)")
-            known = _outcomes(session, args.store, args.cases, label=pair.id, env_id=env_id)
-        return known
-
-    at_good, at_bad = outcomes_at(args.good), outcomes_at(args.bad)
-    for end, found in ((args.good, at_good), (args.bad, at_bad)):
-        if judge(found, found) == SKIP:
-            session.error(f"{args.package} {end} cannot be installed or imported: see its env_error "
-                          f"(tracker results --store {args.store})")
-    changed = sorted(c for c in at_good if at_bad.get(c, at_good[c]) != at_good[c])
-    if not changed:
-        session.error(f"no {'watched ' if args.cases else ''}case has another outcome at {args.package} "
-                      f"{args.bad} than at {args.good}: nothing to bisect")
-    watched = args.cases or changed
-    at_good = {c: at_good[c] for c in watched}
-    session.log(f"watching {len(watched)} cases: "
-                + ", ".join(f"{c} ({at_good[c]} -> {at_bad.get(c)})" for c in watched))
-    bisection = Bisection(args.good, versions, max_skips=args.max_skips)
-    try:
-        while (version := bisection.next_probe()) is not None:
-            verdict = judge(at_good, {c: o for c, o in outcomes_at(version).items() if c in at_good})
-            note = {SKIP: "cannot be installed or imported: skipped",
-                    BAD: f"an outcome differs from {args.good}'s"}.get(verdict, f"as at {args.good}")
-            session.log(f"{args.package} {version}: {verdict} ({note})")
-            bisection.record(version, verdict)
-    except TrackerError as error:
-        session.error(str(error))
-    after = outcomes_at(bisection.first_bad)
-    lines = [f"first bad release: {args.package} {bisection.first_bad} (last good: {bisection.last_good})"]
-    if bisection.unresolved:
-        lines.append(f"   could not be tried, so the change may be in: {', '.join(bisection.unresolved)}")
-    lines += [f"   {c}: {at_good[c]} at {bisection.last_good} -> {after.get(c)} at {bisection.first_bad}"
-              for c in watched if after.get(c) != at_good[c]]
-    lines.append(f"   {len(bisection.probed)} releases probed, {len(built)} environments swept "
-                 f"(the rest were in the store)")
-    print("\n".join(lines), flush=True)
+    install_tools(session, [])  # the bisection reads the store: it runs in this environment
+    # it sweeps each release it probes with this nox and noxfile (tracker/bisect/probe.py)
+    session.run("python", "-m", "tracker.bisect", "--matrix", str(MATRIX), "--nox-python", sys.executable,
+                "--noxfile", str(ROOT / "noxfile.py"), "--", *session.posargs, env=INSTALLER_ENV)
 
 
 # ---------------------------------------------------------------------------------------

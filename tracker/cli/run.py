@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 from tracker.cli.common import cache_path, store_path
-from tracker.cli.sweep_args import add_sweep_arguments
+from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
 from tracker.errors import ConfigError
 from tracker.matrix import Pair
+from tracker.sweep_report import FINISHED, INTERRUPTED, UNBUILDABLE, SweepReport
+from tracker.worker.progress import SweepSummary
 from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
 
 HELP = "run one matrix pair's cases in this environment (used by nox)"
@@ -28,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the environment could not be built: record env_error with this installer output",
     )
     add_sweep_arguments(parser)
+    add_report_argument(parser)
 
 
 def default_memory_limit_mb(jobs: int) -> float:
@@ -61,9 +64,21 @@ def main(args: argparse.Namespace) -> int:
     )
     sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
     if args.env_error_file is not None:
-        sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
+        summary = sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
+        _report(args.report_file, summary, UNBUILDABLE)
         return 0
     summary = sweep.run()
+    _report(args.report_file, summary, INTERRUPTED if summary.interrupted else FINISHED)
     if summary.interrupted:
         return INTERRUPTED_EXIT_CODE
     return 0
+
+
+def _report(path: Path | None, summary: SweepSummary, status: str) -> None:
+    """Write the sweep's report to ``path`` (``--report-file``), if given."""
+    if path is None:
+        return
+    counts = {"selected": summary.selected, "reused": summary.reused, "computed": summary.computed,
+              "not_applicable": summary.not_applicable}
+    SweepReport(label=summary.pair, env_id=summary.env_id, status=status, counts=counts,
+                outcomes=dict(summary.outcomes)).write(path)

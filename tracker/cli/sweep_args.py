@@ -87,6 +87,21 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# The sweep sessions of `nox -s sweep` are those of the pairs in the file this variable
+# names (one pair's JSON a line) instead of the matrix's: `nox -s bisect` sweeps releases
+# the matrix does not list this way.
+PAIRS_FILE_VARIABLE = "TRACKER_PAIRS_FILE"
+
+
+def add_report_argument(parser: argparse.ArgumentParser) -> None:
+    """``--report-file``, of ``tracker run`` and ``nox -s sweep --`` (which passes it on)."""
+    parser.add_argument(
+        "--report-file", type=Path, default=None, metavar="PATH",
+        help="write what the sweep did here, as JSON: the environment id, the pair's label, "
+        "its status and counts (tracker/sweep_report.py; nox -s bisect reads it)",
+    )
+
+
 def forwarded(args: argparse.Namespace) -> list[str]:
     """The parsed options as arguments for ``tracker run``."""
     out = ["--set", args.model_set, "--jobs", str(args.jobs), "--threads", str(args.threads),

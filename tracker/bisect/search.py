@@ -1,7 +1,6 @@
-"""Bisect a change of outcome to the first release of one package that shows it.
+"""The search: which release of one package to try next, and what a probe says.
 
-``nox -s bisect`` drives this module (it runs in nox's own interpreter: stdlib and
-``packaging`` only). The steps:
+Standard library and ``packaging`` only; :mod:`tracker.bisect.driver` runs it. The steps:
 
 1. :func:`released_versions` reads the package's releases from the index (PyPI's JSON
    API), leaving out yanked releases and, unless asked, pre-releases.

@@ -1,0 +1,193 @@
+"""The bisection driver on a planted timeline: a probe that "sweeps" a pair by storing
+the outcomes planted for its release in a real (temporary) store, which the driver reads
+back through the store API."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import textwrap
+
+import pytest
+from tracker_fake_plugin import fake_case
+
+from tracker.bisect import Release
+from tracker.bisect.cli import main
+from tracker.bisect.driver import BisectOptions, BisectResult, CaseChange, bisect
+from tracker.envinfo import Environment, unbuildable
+from tracker.errors import ConfigError, TrackerError
+from tracker.matrix import Pair
+from tracker.store import ResultRecord, Store
+
+MATRIX = """
+[pipeline.fake]
+framework = "fake-numpy"
+converter = "fake-saver"
+runtime = "fake-runner"
+plugins = []
+requires = ["helper==1.0"]
+
+[pipeline.fake.variant.plain]
+options = {}
+
+[pipeline.fake.runtime-axes]
+fakert = ["1.0", { version = "1.9", with = ["numpy<3"] }]
+"""
+RELEASES = ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9"]
+CASES = ["op-a", "op-b", "op-c"]
+
+
+class PlantedSweep:
+    """Sweeps a pair by storing, for each case, the outcome planted at the pair's release
+    of ``package``: ``ok`` before ``first_bad[case]``, the planted outcome from it on;
+    ``env_error`` for every case at an unbuildable release."""
+
+    def __init__(self, store, package="fakert", first_bad=None, unbuildable=(), failing=()):
+        self.store, self.package = store, package
+        self.first_bad = first_bad or {}
+        self.unbuildable, self.failing = set(unbuildable), set(failing)
+        self.swept: list[Pair] = []
+
+    def outcome(self, case: str, version: str) -> str:
+        change = self.first_bad.get(case)
+        if change is None or RELEASES.index(version) < RELEASES.index(change[0]):
+            return "ok"
+        return change[1]
+
+    def __call__(self, pair: Pair) -> str | None:
+        self.swept.append(pair)
+        (version,) = [a.version for a in pair.axes if a.package == self.package]
+        if version in self.failing:
+            return None
+        buildable = version not in self.unbuildable
+        env = (Environment("3.11.7", "linux-x86_64", {self.package: version}) if buildable
+               else unbuildable(pair.requested()))
+        cases = [fake_case(c) for c in CASES]
+        with Store.open(self.store) as store:
+            store.record_environment(env, label=pair.id, requested=pair.requested(), buildable=buildable)
+            store.record_cases(cases)
+            run_id = store.start_run(env_id=env.env_id, label=pair.id, pipeline=pair.pipeline, variant=pair.variant,
+                                     model_set=None, manifest_hash="m", case_count=len(cases), argv=[])
+            for case in cases:
+                store.record_result(ResultRecord(
+                    run_id=run_id, env_id=env.env_id, config_key="k", pipeline=pair.pipeline,
+                    variant=pair.variant, framework=pair.framework, converter=pair.converter,
+                    runtime=pair.runtime, case_id=case.id, case_hash=case.content_hash,
+                    outcome=self.outcome(case.id, version) if buildable else "env_error"))
+        return env.env_id
+
+
+@pytest.fixture
+def matrix(tmp_path):
+    path = tmp_path / "matrix.toml"
+    path.write_text(textwrap.dedent(MATRIX))
+    return path
+
+
+def _bisect(matrix, store, sweep, **changes) -> tuple[BisectResult, list[str]]:
+    options = BisectOptions(**{"package": "fakert", "good": "1.0", "bad": "1.9", "store": store, **changes})
+    log: list[str] = []
+    result = bisect(options, matrix=matrix, sweep=sweep, log=log.append,
+                    releases=lambda package, index: [Release(v) for v in RELEASES])
+    return result, log
+
+
+def test_a_change_is_found_at_the_planted_release_and_reported(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")})
+    result, log = _bisect(matrix, store, sweep)
+    assert (result.first_bad, result.last_good, result.unresolved) == ("1.6", "1.5", ())
+    assert result.changes == (CaseChange("op-a", "ok", "incorrect"),)
+    assert len(result.probed) <= 4 and result.built == ("1.0", "1.9", *result.probed)
+    assert log[0] == "9 releases after 1.0 up to 1.9: 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9; at most 4 to try"
+    assert log[1] == "building and sweeping fake.plain fakert-1.0"
+    assert log[2] == "building and sweeping fake.plain fakert-1.9 (with numpy<3)"
+    assert "watching 1 cases: op-a (ok -> incorrect)" in log
+    assert "fakert 1.6: bad (an outcome differs from 1.0's)" in log
+    assert "fakert 1.5: good (as at 1.0)" in log
+    assert result.lines() == [
+        "first bad release: fakert 1.6 (last good: 1.5)",
+        "   op-a: ok at 1.5 -> incorrect at 1.6",
+        f"   {len(result.probed)} releases probed, {len(result.built)} environments swept (the rest were in the store)",
+    ]
+    # a release the matrix does not list is probed with --good's companions, and the
+    # package pinned in `requires` stays pinned
+    probed = sweep.swept[2]
+    assert [a.pin for a in probed.axes] == [f"fakert=={result.probed[0]}"] and probed.requires == ("helper==1.0",)
+    # the second time every outcome is in the store: nothing is swept
+    again, _ = _bisect(matrix, store, PlantedSweep(store, failing=RELEASES))
+    assert again.built == () and (again.first_bad, again.changes) == ("1.6", result.changes)
+
+
+def test_unbuildable_releases_are_skipped_and_the_range_they_leave_reported(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-b": ("1.5", "crash")}, unbuildable={"1.4", "1.5"})
+    result, log = _bisect(matrix, store, sweep)
+    assert (result.first_bad, result.last_good, result.unresolved) == ("1.6", "1.3", ("1.4", "1.5"))
+    assert "fakert 1.5: skip (cannot be installed or imported: skipped)" in log
+    assert result.lines()[:3] == [
+        "first bad release: fakert 1.6 (last good: 1.3)",
+        "   could not be tried, so the change may be in: 1.4, 1.5",
+        "   op-b: ok at 1.3 -> crash at 1.6",
+    ]
+
+
+def test_too_many_unbuildable_releases_stop_the_bisection(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-b": ("1.5", "crash")}, unbuildable=RELEASES[1:-1])
+    with pytest.raises(TrackerError, match="more than --max-skips 1"):
+        _bisect(matrix, store, sweep, max_skips=1)
+
+
+@pytest.mark.parametrize("end", ["1.0", "1.9"])
+def test_an_end_that_cannot_be_installed_is_a_clear_error(matrix, store, end):
+    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")}, unbuildable={end})
+    with pytest.raises(TrackerError) as error:
+        _bisect(matrix, store, sweep)
+    assert str(error.value) == (f"fakert {end} cannot be installed or imported: see its env_error "
+                                f"(tracker results --store {store})")
+
+
+def test_a_failed_sweep_is_a_clear_error(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")}, failing={"1.9"})
+    with pytest.raises(TrackerError, match=r"^the sweep of fake.plain fakert-1.9 failed \(its output is above\)$"):
+        _bisect(matrix, store, sweep)
+
+
+def test_nothing_to_bisect_when_no_case_changes(matrix, store):
+    with pytest.raises(TrackerError, match="^no case has another outcome at fakert 1.9 than at 1.0: nothing to bisect$"):
+        _bisect(matrix, store, PlantedSweep(store))
+    other = store.with_name("other.duckdb")
+    with pytest.raises(TrackerError, match="^no watched case has another outcome"):
+        _bisect(matrix, other, PlantedSweep(other, first_bad={"op-a": ("1.6", "incorrect")}), cases=("op-b",))
+
+
+def test_only_the_watched_cases_are_bisected(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-a": ("1.3", "incorrect"), "op-c": ("1.7", "timeout")})
+    result, log = _bisect(matrix, store, sweep, cases=("op-c",))
+    assert (result.first_bad, result.last_good) == ("1.7", "1.6")
+    assert result.changes == (CaseChange("op-c", "ok", "timeout"),)
+    assert "watching 1 cases: op-c (ok -> timeout)" in log
+    # without watched cases, both changed cases are watched: the first change wins
+    result, log = _bisect(matrix, store, sweep)
+    assert "watching 2 cases: op-a (ok -> incorrect), op-c (ok -> timeout)" in log
+    assert result.first_bad == "1.3" and result.changes == (CaseChange("op-a", "ok", "incorrect"),)
+
+
+def test_given_companions_replace_the_matrix_ones(matrix, store):
+    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")})
+    _bisect(matrix, store, sweep, companions=("numpy<2",))
+    assert {pin for pair in sweep.swept for a in pair.axes for pin in a.companions} == {"numpy<2"}
+
+
+def test_a_pinned_package_becomes_the_axis_of_the_probes(matrix, store):
+    sweep = PlantedSweep(store, package="helper", first_bad={"op-a": ("1.6", "incorrect")})
+    result, _ = _bisect(matrix, store, sweep, package="helper")
+    assert result.first_bad == "1.6"
+    (pair, *_) = sweep.swept
+    assert pair.id == "fake.plain fakert-1.9 helper-1.0" and pair.requires == ()
+    assert dataclasses.asdict(pair)["runtime_axes"][-1]["package"] == "helper"
+
+
+def test_the_command_says_a_user_error_in_one_line(matrix, store, capsys):
+    code = main(["--matrix", str(matrix), "--nox-python", sys.executable, "--noxfile", "noxfile.py", "--",
+                 "--package", "nope", "--good", "1.0", "--bad", "1.9", "--store", str(store)])
+    assert code == ConfigError.exit_code
+    assert capsys.readouterr().err.startswith(f"nox -s bisect: error: no pair of {matrix} has 'nope' as an axis")

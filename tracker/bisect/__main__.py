@@ -1,0 +1,7 @@
+"""``python -m tracker.bisect``: see :mod:`tracker.bisect.cli`."""
+
+import sys
+
+from tracker.bisect.cli import main
+
+sys.exit(main())

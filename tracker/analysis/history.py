@@ -14,9 +14,10 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from tracker.analysis.axes import Group, version_key
+from tracker.analysis.axes import Group
 from tracker.errors import SelectionError
 from tracker.store import Store
+from tracker.store.views import version_key
 
 _QUERY = """
     SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,

@@ -12,7 +12,8 @@ import textwrap
 from tracker.analysis import load_groups
 from tracker.analysis.axes import describe_versions
 from tracker.analysis.history import CaseHistory, case_history
-from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.cli.common import add_store_option, store_path
+from tracker.render import render_table
 from tracker.store import Store
 
 HELP = "print every stored outcome of one case, in version order"

@@ -171,3 +171,30 @@ def test_an_older_store_is_not_migrated_by_a_reader(store_v1):
         Store.connect(store_v1, read_only=True)
     assert "open it once for writing" in str(error.value)
     assert ("results", "fault_location") not in _columns(store_v1)
+
+
+def test_the_matrix_columns_are_in_packaging_version_order():
+    from tracker.store.views import ordered_environments
+
+    expected = ["dynamo onnxruntime-1.9.0", "dynamo onnxruntime-1.10.0rc1", "dynamo onnxruntime-1.10.0",
+                "dynamo onnxruntime-1.10.0 onnxscript-0.9.0", "dynamo onnxruntime-1.10.0 onnxscript-0.10.0",
+                "dynamo onnxruntime-nightly", "torchscript onnxruntime-1.2.0"]
+    rows = [{"column": f"{n}:{label}", "pipeline": "p", "variant": label.split()[0], "label": label}
+            for n, label in enumerate(reversed(expected))]
+    assert [row["label"] for row in ordered_environments(rows)] == expected
+
+
+def test_a_result_row_names_its_column_and_variant_and_shows_the_newest_definition_only(store):
+    from tracker.store.views import ResultRow, newest_case_hash, query_rows
+
+    env = Environment("3.11.7", "linux-x86_64", {"onnxruntime": "1.20.1"})
+    with Store.open(store) as handle:
+        handle.record_environment(env, label="p.first onnxruntime-1.20.1", requested={}, buildable=True)
+        handle.con.execute("INSERT INTO cases VALUES ('case', 'old', 'f', 'unit', '[]', '[]', '{}', now() - INTERVAL 1 DAY),"
+                           " ('case', 'h', 'f', 'unit', '[]', '[]', '{}', now())")
+        handle.record_result(_result(env_id=env.env_id, variant="second"))
+        handle.record_result(_result(env_id=env.env_id, case_hash="old", config_key="old"))
+        (row,) = query_rows(handle)
+        assert newest_case_hash(handle, "case") == "h" and newest_case_hash(handle, "other") is None
+    assert list(row) == list(ResultRow.__annotations__)  # the columns of `tracker results --format json`
+    assert row["column"] == f"{env.env_id}:p.second" and row["label"] == "p.second onnxruntime-1.20.1"

@@ -258,6 +258,20 @@ def test_history_is_in_version_order_and_keeps_hashes_apart(planted):
     assert sum(history.hidden.values()) == 3 and len(everything.rows) == 9
 
 
+def test_history_shows_the_newest_definition_even_before_it_has_a_result(store):
+    # as the matrix does: the results of an older definition are never shown as the case's
+    old, new = fake_case("redefined", delay=1.0), fake_case("redefined")
+    with Store.open(store) as handle:
+        handle.record_cases([old])
+        _record(handle, "dynamo", "1.9.0", "0.9.0", [(old, _steady)])
+        handle.record_cases([new])
+        history = case_history(handle, load_groups(handle), "redefined")
+    assert history.rows == [] and history.hidden == {old.content_hash: 1}
+    table = tracker("history", "redefined", "--store", str(store), check=True).stdout
+    assert f"redefined: 0 results, definition {new.content_hash}" in table
+    assert "1 older definition(s) of this case have 1 more result(s)" in table
+
+
 # -- the commands -------------------------------------------------------------------------
 
 def test_regressions_table_and_json(planted):

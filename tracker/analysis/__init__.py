@@ -6,8 +6,9 @@ which packages vary among them, the order of their versions) is worked out in Py
 Nothing here imports a deep-learning framework.
 """
 
-from tracker.analysis.axes import Group, load_groups, version_key
+from tracker.analysis.axes import Group, load_groups
 from tracker.analysis.transitions import KINDS, Rules, Transition, find_transitions
+from tracker.store.views import version_key
 
 __all__ = [
     "KINDS",

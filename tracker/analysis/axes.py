@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -54,17 +53,6 @@ _PACKAGES = """
     SELECT env_id, name, version FROM installed
     WHERE name IN (SELECT name FROM differing) OR list_contains(?::VARCHAR[], name)
 """
-
-
-def version_key(text: str | None) -> tuple[int, Any]:
-    """Sort key in ``packaging.version`` order; what is not a PEP 440 version sorts after
-    every version, as text, and a missing version last."""
-    if text is None:
-        return (2, "")
-    try:
-        return (0, Version(text))
-    except InvalidVersion:
-        return (1, text)
 
 
 def public_version(text: str) -> str:

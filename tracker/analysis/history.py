@@ -2,8 +2,9 @@
 
 Rows are ordered by pipeline, variant, then the versions of the variant's axes
 (:mod:`tracker.analysis.axes`, ``packaging.version`` order). By default only the case's
-newest definition (content hash) is shown, as everywhere else; older definitions are
-counted, and shown on request, newest first.
+newest definition (content hash) is shown, as everywhere else
+(:data:`tracker.store.views.LATEST_CASES`); older definitions are counted, and shown on
+request, newest first.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import difflib
 from collections.abc import Sequence
 from typing import Any
 
-from tracker.analysis.axes import Group, version_key
+from tracker.analysis.axes import Group
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.errors import SelectionError
 from tracker.store import Store
+from tracker.store.views import newest_case_hash, version_key
 
 _QUERY = f"""
     SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
@@ -36,6 +38,7 @@ class CaseHistory:
     case_id: str
     rows: list[dict[str, Any]]  # in display order, each with "versions": [(name, version)]
     hidden: dict[str, int]  # older definitions not shown: case hash -> result count
+    newest: str | None = None  # the newest definition's hash (its results may not be stored yet)
 
 
 def case_history(
@@ -46,7 +49,7 @@ def case_history(
     rows = store.query(_QUERY, [case_id])
     if not rows:
         raise _unknown_case(store, case_id)
-    newest = max(rows, key=_defined)["case_hash"]
+    newest = newest_case_hash(store, case_id)
     by_name = {(g.pipeline, g.variant): g for g in groups}
     for row in rows:  # an environment missing from its table has no known versions
         group = by_name.get((row["pipeline"], row["variant"]))
@@ -61,7 +64,7 @@ def case_history(
         rows = [r for r in rows if r["case_hash"] == newest]
     rows.sort(key=lambda r: (r["pipeline"], r["variant"], [version_key(v) for _, v in r["versions"]]))
     rows.sort(key=_defined, reverse=True)  # a stable sort: newest definition first
-    return CaseHistory(case_id, rows, hidden)
+    return CaseHistory(case_id, rows, hidden, newest)
 
 
 def _defined(row: dict[str, Any]) -> dt.datetime:

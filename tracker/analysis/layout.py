@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracker.analysis.axes import Context, Group, version_key
+from tracker.analysis.axes import Context, Group
 from tracker.errors import SelectionError
+from tracker.store.views import version_key
 
 
 def axes_to_follow(groups: Sequence[Group], axis: str | None) -> dict[tuple[str, str], list[str]]:

@@ -40,12 +40,13 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from tracker.analysis.axes import Context, Group, describe_versions, version_key
+from tracker.analysis.axes import Context, Group, describe_versions
 from tracker.analysis.layout import Layout, axes_to_follow
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
 from tracker.store import Store
+from tracker.store.views import LATEST_CASES, version_key
 
 KINDS = ("regression", "signature_change", "drift", "slowdown", "fix")
 
@@ -98,9 +99,9 @@ class Transition:
 
 
 _QUERY = f"""
-WITH latest AS (   -- the newest definition of each case: hashes are never mixed
-    SELECT case_id, arg_max(case_hash, first_seen) AS case_hash, row_number() OVER () - 1 AS case_no
-    FROM cases GROUP BY case_id
+WITH {LATEST_CASES},
+numbered AS (      -- numbered, like configs and series: the window sorts on one number
+    SELECT case_id, case_hash, row_number() OVER () - 1 AS case_no FROM latest
 ),
 slots AS (         -- (environment, series) -> version rank; a series is one axis in one context
     SELECT unnest($slot_envs::VARCHAR[]) AS env_id, unnest($slot_pipelines::VARCHAR[]) AS pipeline,
@@ -122,7 +123,7 @@ base AS MATERIALIZED (   -- narrow rows (the window's cost is in its payload): n
            r.created_at, r.outcome IN ('ok', 'not_runnable') AS ok, hash(r.outcome, r.signature) AS failure,
            r.run_seconds AS seconds, e.value AS error
     FROM results r
-    JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
+    JOIN numbered l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN configs c ON c.config_key = r.config_key
     LEFT JOIN errors e ON e.result_id = r.result_id
     WHERE $include_env_errors OR r.outcome <> 'env_error'

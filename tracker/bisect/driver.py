@@ -17,7 +17,7 @@ from pathlib import Path
 from tracker.bisect.search import BAD, DEFAULT_INDEX, SKIP, Bisection, Release, candidates, judge, max_probes
 from tracker.bisect.search import released_versions as index_releases
 from tracker.bisect.template import bisect_template, with_version
-from tracker.cli.results import query_rows
+from tracker.store.views import query_rows
 from tracker.errors import TrackerError
 from tracker.matrix import Pair
 from tracker.store import Store

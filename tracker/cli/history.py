@@ -12,7 +12,8 @@ import textwrap
 from tracker.analysis import load_groups
 from tracker.analysis.axes import describe_versions
 from tracker.analysis.history import CaseHistory, case_history
-from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.cli.common import add_store_option, store_path
+from tracker.render import render_table
 from tracker.store import Store
 
 HELP = "print every stored outcome of one case, in version order"
@@ -60,6 +61,8 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
         ]
         rows.append([row["case_hash"], *line] if show_hash else line)
     hashes = dict.fromkeys(row["case_hash"] for row in history.rows)
+    if not hashes and history.newest:  # the newest definition has no stored result yet
+        hashes[history.newest] = None
     plural = "s" if len(hashes) > 1 else ""
     out = [f"{history.case_id}: {len(rows)} results, definition{plural} {', '.join(hashes)}\n"]
     out.append(render_table(headers, rows))

@@ -7,9 +7,9 @@ import json
 from collections import Counter
 
 from tracker.cases import known_sets, manifest_hash, select
-from tracker.cli.common import render_table
 from tracker.errors import SelectionError
 from tracker.registry import Registry
+from tracker.render import render_table
 
 HELP = "list model cases (`models list [--set NAME]`) or show one (`models show ID`)"
 

@@ -8,7 +8,7 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from tracker.cli.common import render_number, render_table, shorten
+from tracker.render import render_number, render_table, shorten
 from tracker.store import Store
 
 _VERDICTS = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from tracker.cli.common import render_table
 from tracker.registry import Registry
+from tracker.render import render_table
 
 HELP = "list installed plugins and whether each is usable in this environment"
 

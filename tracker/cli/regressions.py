@@ -12,7 +12,8 @@ import textwrap
 from collections.abc import Sequence
 
 from tracker.analysis import Group, Rules, Transition, find_transitions, load_groups
-from tracker.cli.common import add_store_option, render_table, store_path
+from tracker.cli.common import add_store_option, store_path
+from tracker.render import render_table
 from tracker.store import Store
 
 HELP = "list regressions between adjacent versions of a package, the rest held fixed"

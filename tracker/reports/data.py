@@ -12,11 +12,11 @@ from typing import Any
 
 from tracker.analysis import find_transitions, load_groups
 from tracker.api import MetricDeclaration
-from tracker.cli.results import LATEST_CASES, ordered_environments, query_rows
 from tracker.declarations import DRIFT_BY_RESULT, ReportColumn, declare, of_role, report_columns
 from tracker.outcomes import Outcome
 from tracker.reports.steps import Step, group_steps
 from tracker.store import Store
+from tracker.store.views import LATEST_CASES, ResultRow, ordered_environments, query_rows
 
 # The study's columns (converted, conversion failed, runtime load failed, mismatch,
 # successful), then every other outcome so that nothing is hidden.
@@ -69,8 +69,8 @@ _QUALITY = f"""
 
 @dataclasses.dataclass
 class ReportData:
-    rows: list[dict[str, Any]]  # one per (case, environment): results.query_rows
-    environments: list[dict[str, Any]]  # the matrix's columns, in order
+    rows: list[ResultRow]  # one per (case, environment): store.views.query_rows
+    environments: list[ResultRow]  # the matrix's columns, in order
     cases: list[tuple[str, str]]  # (case id, kind): real first
     error_size: dict[str, dict[str, float]]  # column -> median, max, n (of the declared drift metric)
     steps: list[Step]  # regressions, fixes and the other transitions, grouped
@@ -80,7 +80,7 @@ class ReportData:
     quality_columns: list[ReportColumn] = dataclasses.field(default_factory=list)  # as the oracles declare
     drift: list[MetricDeclaration] = dataclasses.field(default_factory=list)  # the error size's metric(s)
 
-    def cell(self, case_id: str, column: str) -> dict[str, Any] | None:
+    def cell(self, case_id: str, column: str) -> ResultRow | None:
         return self._cells.get((case_id, column))
 
     def counts(self, column: str) -> Counter[str]:
@@ -139,9 +139,9 @@ def short_code(outcome: str) -> str:
         return outcome
 
 
-def study_table(rows: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, int]]]:
+def study_table(rows: list[ResultRow]) -> list[tuple[str, str, dict[str, int]]]:
     """Per converter (pipeline.variant) and case kind: results counted by the study's columns."""
-    results: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    results: dict[tuple[str, str], list[ResultRow]] = defaultdict(list)
     converters = set()
     for row in rows:
         converter = f"{row['pipeline']}.{row['variant']}"
@@ -152,7 +152,7 @@ def study_table(rows: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, in
             for converter in sorted(converters) for kind in kinds]
 
 
-def _study_line(rows: list[dict[str, Any]]) -> dict[str, int]:
+def _study_line(rows: list[ResultRow]) -> dict[str, int]:
     by_outcome = Counter(r["outcome"] for r in rows)
     line = {
         "cases": len({r["case_id"] for r in rows}),

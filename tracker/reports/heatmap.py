@@ -9,8 +9,8 @@ import itertools
 from collections import Counter
 from typing import Any
 
-from tracker.cli.results import outcome_code
 from tracker.outcomes import Outcome
+from tracker.render import outcome_code
 from tracker.reports.data import ReportData
 from tracker.reports.style import NO_RESULT, colour, esc, swatch
 

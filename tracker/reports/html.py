@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tracker.cli.common import render_number
+from tracker.render import render_number
 from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.heatmap import render_heatmap
 from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary

@@ -10,7 +10,7 @@ from typing import Any
 
 from tracker.analysis import KINDS, Transition, version_key
 from tracker.analysis.axes import describe_versions
-from tracker.cli.common import render_number
+from tracker.render import render_number
 
 # What a maintainer asks first; the other kinds (signature changes, drift, slowdowns)
 # are shown after them, folded.

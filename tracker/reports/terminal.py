@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tracker.cli.common import render_number, render_table, shorten
-from tracker.cli.results import render_matrix
+from tracker.render import cut, render_matrix, render_number, render_table, shorten
 from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
 
@@ -58,7 +57,7 @@ def _step_line(step: Step) -> str:
     if step.kind == "regression":
         return head
     line = f"{head}: {', '.join(step.case_ids)}"
-    return line if len(line) <= WIDTH else line[: WIDTH - 3] + "..."
+    return cut(line, WIDTH)
 
 
 def _study(data: ReportData) -> str:

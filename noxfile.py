@@ -272,13 +272,25 @@ def bisect(session: nox.Session) -> None:
 # Tests
 
 
+# pytest's exit code when it collected no test: `nox -t tests -- -k NAME` runs every test
+# session, and those without such a test must not fail the run.
+NO_TESTS_COLLECTED = 5
+
+
+def _pytest(session: nox.Session, default: list[str], *options: str, env: dict[str, str] | None = None) -> None:
+    """pytest on ``default`` (test paths), or on the paths given after ``--``."""
+    given = [arg for arg in session.posargs if not arg.startswith("-") and Path(arg.split("::")[0]).exists()]
+    session.run("pytest", *([] if given else default), *options, *session.posargs,
+                success_codes=[0, NO_TESTS_COLLECTED], env=env)
+
+
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def unit(session: nox.Session) -> None:
     """Unit tests of the core: no deep-learning framework installed."""
     session.install(*CORE_TEST, *_local_packages(["oracles", "coreml"]), env=INSTALLER_ENV)
     session.run("python", "-c", "import importlib.util as u, sys; "
                 "sys.exit('torch must not be installed here' if u.find_spec('torch') else 0)")
-    session.run("pytest", "tests/unit", *session.posargs)
+    _pytest(session, ["tests/unit"])
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
@@ -286,7 +298,7 @@ def integration(session: nox.Session) -> None:
     """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
     session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles", "synthetic"]),
                     *INTEGRATION_PINS, env=INSTALLER_ENV)
-    session.run("pytest", "tests/integration", "-m", "not tensorflow and not coreml", *session.posargs)
+    _pytest(session, ["tests/integration"], "-m", "not tensorflow and not coreml")
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
@@ -294,7 +306,7 @@ def integration_tensorflow(session: nox.Session) -> None:
     """TensorFlow: small Keras and tf.Module models through each tf2onnx entry point, run in ONNX Runtime."""
     session.install(*CORE_TEST, *_local_packages(["tensorflow", "tf2onnx", "onnxruntime", "oracles", "synthetic"]),
                     *TENSORFLOW_TEST_PINS, env=INSTALLER_ENV)
-    session.run("pytest", "tests/integration", "-m", "tensorflow", *session.posargs)
+    _pytest(session, ["tests/integration"], "-m", "tensorflow")
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
@@ -303,14 +315,14 @@ def integration_coreml(session: nox.Session) -> None:
     session.install(*CORE_TEST, *_local_packages(["pytorch", "tensorflow", "coreml", "oracles"]),
                     *COREML_TEST_PINS, env=INSTALLER_ENV)
     # its own file: other integration modules import packages this session does not install
-    session.run("pytest", "tests/integration/test_coreml.py", "-m", "coreml", *session.posargs)
+    _pytest(session, ["tests/integration/test_coreml.py"], "-m", "coreml")
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def e2e(session: nox.Session) -> None:
     """End to end: a real `nox -s sweep` on a tiny matrix, then the store is checked."""
     session.install(*CORE_TEST, env=INSTALLER_ENV)
-    session.run("pytest", "tests/e2e", *session.posargs, env=INSTALLER_ENV)
+    _pytest(session, ["tests/e2e"], env=INSTALLER_ENV)
 
 
 # The docs site's builder, pinned: its Markdown renderer decides the anchors that links use.

@@ -79,3 +79,44 @@ def test_every_form_of_import_of_the_cli_is_seen(source, module):
 def test_a_module_that_only_names_the_cli_in_text_is_not_an_import():
     source = '"""Read by tracker.cli.results."""\nfrom tracker.clients import x\n'
     assert not any(_is_cli(name) for name in imported_modules(source, "tracker.reports.data"))
+
+
+# -- the core never names a plugin's oracle ------------------------------------------------
+
+PLUGINS = TRACKER.parent / "plugins"
+
+
+def oracle_names() -> set[str]:
+    """The ``name`` of every class under ``plugins/`` that subclasses ``Oracle``."""
+    names = set()
+    for path in PLUGINS.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(getattr(b, "id", getattr(b, "attr", "")) == "Oracle"
+                                                      for b in node.bases):
+                names.update(statement.value.value for statement in node.body
+                             if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+                             and any(getattr(t, "id", "") == "name" for t in statement.targets))
+    return names
+
+
+def test_the_core_names_no_oracle_it_asks_them_by_declaration():
+    import re
+
+    names = oracle_names()
+    assert {"numeric", "agreement", "robustness"} <= names, names  # the scan finds the plugins' oracles
+    word = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(names))) + r")(?![\w-])")
+    found = {f"{path.relative_to(TRACKER.parent)}:{number}": match.group(1)
+             for path in TRACKER.rglob("*.py")
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+             if (match := word.search(line))}
+    assert not found, f"the core names oracles (ask by declaration: Oracle.metrics, repro_code): {found}"
+
+
+# -- the worker's modules stay small enough to read in one sitting --------------------------
+
+
+@pytest.mark.parametrize("module", ["worker/sweep.py", "worker/child.py"])
+def test_the_sweeps_orchestrator_and_the_childs_entry_stay_small(module):
+    lines = len((TRACKER / module).read_text(encoding="utf-8").splitlines())
+    assert lines <= 260, (f"tracker/{module} has {lines} lines: move a job out of it (planning to "
+                          "worker/plan.py, recording to worker/record.py, a case's stages to worker/case_run.py)")

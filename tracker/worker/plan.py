@@ -48,6 +48,11 @@ def checked_oracles(pair: Pair, oracles: Sequence[Oracle]) -> list[Oracle]:
     return list(oracles)
 
 
+def cannot_run(runtime: Runtime) -> str | None:
+    """Why ``runtime`` cannot run here at all (not installed, or not on this platform)."""
+    return runtime.unavailable_reason() or runtime.not_runnable_reason()
+
+
 def check_converter(pair: Pair, converter: Converter) -> None:
     if pair.framework not in converter.frameworks:
         raise ConfigError(

@@ -129,11 +129,9 @@ class Sweep:
         name = self.pair.second_runtime
         if name is None:
             return None
-        second = registry.get("runtime", name)  # a misspelled name is a plugin error
-        reason = second.unavailable_reason() or second.not_runnable_reason()
+        reason = plan.cannot_run(registry.get("runtime", name))  # a misspelled name is a plugin error
         if reason:
-            self.out(f"   warning: the second runtime {name} cannot run here ({reason}): "
-                     "failures are not localized")
+            self.out(f"   warning: the second runtime {name} cannot run here ({reason}): failures are not localized")
             return None
         return name
 
@@ -165,16 +163,9 @@ class Sweep:
         return todo
 
     def _start_run(self, store: Store, env: Environment, cases: list[ModelCase]) -> str:
-        return store.start_run(
-            env_id=env.env_id,
-            label=self.pair.id,
-            pipeline=self.pair.pipeline,
-            variant=self.pair.variant,
-            model_set=self.options.model_set,
-            manifest_hash=manifest_hash(cases),
-            case_count=len(cases),
-            argv=self.options.argv,
-        )
+        return store.start_run(env_id=env.env_id, label=self.pair.id, pipeline=self.pair.pipeline,
+                               variant=self.pair.variant, model_set=self.options.model_set,
+                               manifest_hash=manifest_hash(cases), case_count=len(cases), argv=self.options.argv)
 
     def _finish(self, store: Store | None = None, run_id: str | None = None) -> SweepSummary:
         self.summary.seconds = time.monotonic() - self.started

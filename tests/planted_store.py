@@ -1,4 +1,5 @@
-"""Regressions, fixes and history, on a store with transitions planted along two axes.
+"""A store with transitions planted along two axes, for the tests of the analyses, the
+reports and the declarations.
 
 The planted matrix (pipeline torch-onnx): variant dynamo crosses onnxruntime 1.9.0, 1.17.3,
 1.20.1 with onnxscript 0.9.0, 0.10.0 (so string order is wrong on both axes), where
@@ -9,16 +10,10 @@ Variant torchscript has onnxruntime 1.9.0 and 1.20.1 only.
 
 from __future__ import annotations
 
-import json
-
-import pytest
-from conftest import tracker
 from tracker_fake_plugin import fake_case
 
-from tracker.analysis import Rules, find_transitions, load_groups
-from tracker.analysis.history import case_history
+from tracker.analysis import find_transitions, load_groups
 from tracker.envinfo import Environment, unbuildable
-from tracker.errors import ConfigError, SelectionError
 from tracker.store import ResultRecord, Store, VerdictRecord
 
 ORT = ("1.9.0", "1.17.3", "1.20.1")
@@ -166,13 +161,6 @@ def build_planted_store(path) -> None:
             _record(store, "torchscript", ort, None, [(cases["breaks"], _breaks)])
 
 
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    path = tmp_path_factory.mktemp("planted") / "store.duckdb"
-    build_planted_store(path)
-    return path
-
-
 def _found(path, **options):
     with Store.open(path, read_only=True) as store:
         return find_transitions(store, load_groups(store), **options)
@@ -181,139 +169,3 @@ def _found(path, **options):
 def _keys(transitions):
     return {(t.kind, t.case_id, t.axis, t.before.version, t.after.version, t.describe_context())
             for t in transitions}
-
-
-# -- analysis -----------------------------------------------------------------------------
-
-def test_every_planted_transition_is_found_and_nothing_else(planted):
-    assert _keys(_found(planted)) == EXPECTED
-
-
-def test_axes_are_the_pinned_packages_that_vary(planted):
-    with Store.open(planted, read_only=True) as store:
-        groups = {g.name: g for g in load_groups(store)}
-    assert groups["torch-onnx.dynamo"].axes == ("onnxruntime", "onnxscript")
-    assert groups["torch-onnx.torchscript"].axes == ("onnxruntime",)
-    assert "numpy" in groups["torch-onnx.dynamo"].varying  # varies, but was not pinned
-
-
-def test_a_step_names_the_incidental_packages_that_changed_with_it(planted):
-    (step,) = [t for t in _found(planted, kinds=["regression"])
-               if t.describe_context() == AT_SCRIPT_9 and t.case_id == "breaks"]
-    assert step.also_changed == (("numpy", "1.26.4", "2.4.6"),)
-    assert (step.before.outcome, step.after.outcome) == ("ok", "runtime_error")
-    assert step.after.signature == BAD_KERNEL
-
-
-def test_one_axis_and_since(planted):
-    found = _keys(_found(planted, axis="onnxscript"))
-    assert found == {k for k in EXPECTED if k[2] == "onnxscript"}
-    since = _keys(_found(planted, axis="onnxruntime", since="1.17.3"))
-    assert since == {k for k in EXPECTED if k[2] == "onnxruntime" and k[3] != "1.9.0"}
-
-
-def test_env_errors_count_as_failures_only_when_asked(planted):
-    found = _keys(_found(planted, rules=Rules(include_env_errors=True)))
-    assert ("regression", "steady", "onnxruntime", "1.9.0", "1.17.3", AT_SCRIPT_10) in found
-    assert ("fix", "steady", "onnxruntime", "1.17.3", "1.20.1", AT_SCRIPT_10) in found
-    assert ("regression", "steady", "onnxscript", "0.9.0", "0.10.0",
-            "torch-onnx.dynamo onnxruntime==1.17.3") in found
-
-
-def test_a_lower_latency_ratio_finds_smaller_slowdowns(planted):
-    found = _keys(_found(planted, kinds=["slowdown"], rules=Rules(latency_ratio=1.2)))
-    assert ("slowdown", "steady", "onnxruntime", "1.9.0", "1.17.3", AT_SCRIPT_9) not in found  # noise
-    assert {k for k in EXPECTED if k[0] == "slowdown"} <= found
-
-
-def test_a_rebuilt_environment_stands_for_its_versions_with_its_newest_result(store):
-    case = fake_case("rebuilt")
-    with Store.open(store) as handle:
-        handle.record_cases([case])
-        _record(handle, "torchscript", "1.9.0", None, [(case, _steady)])
-        _record(handle, "torchscript", "1.20.1", None, [(case, _breaks)])
-        _record(handle, "torchscript", "1.20.1", None, [(case, _steady)], sympy="1.15.0")
-    assert _found(store) == []
-    with Store.open(store) as handle:
-        _record(handle, "torchscript", "1.20.1", None, [(case, _breaks)], sympy="1.16.0")
-    assert _keys(_found(store)) == {
-        ("regression", "rebuilt", "onnxruntime", "1.9.0", "1.20.1", TORCHSCRIPT)}
-
-
-def test_unknown_axis_and_since_without_axis_are_clear_errors(planted):
-    with pytest.raises(SelectionError, match="'tensorflow'") as error:
-        _found(planted, axis="tensorflow")
-    assert "torch-onnx.dynamo: onnxruntime, onnxscript" in str(error.value)
-    with pytest.raises(ConfigError, match="needs --axis"):
-        _found(planted, since="1.17.3")
-
-
-def test_history_is_in_version_order_and_keeps_hashes_apart(planted):
-    with Store.open(planted, read_only=True) as store:
-        history = case_history(store, load_groups(store), "redefined")
-        everything = case_history(store, load_groups(store), "redefined", all_hashes=True)
-    versions = [tuple(v for _, v in row["versions"]) for row in history.rows]
-    assert versions == [(o, s) for o in ORT for s in SCRIPT]
-    assert {row["outcome"] for row in history.rows} == {"crash", "env_error"}
-    assert sum(history.hidden.values()) == 3 and len(everything.rows) == 9
-
-
-def test_history_shows_the_newest_definition_even_before_it_has_a_result(store):
-    # as the matrix does: the results of an older definition are never shown as the case's
-    old, new = fake_case("redefined", delay=1.0), fake_case("redefined")
-    with Store.open(store) as handle:
-        handle.record_cases([old])
-        _record(handle, "dynamo", "1.9.0", "0.9.0", [(old, _steady)])
-        handle.record_cases([new])
-        history = case_history(handle, load_groups(handle), "redefined")
-    assert history.rows == [] and history.hidden == {old.content_hash: 1}
-    table = tracker("history", "redefined", "--store", str(store), check=True).stdout
-    assert f"redefined: 0 results, definition {new.content_hash}" in table
-    assert "1 older definition(s) of this case have 1 more result(s)" in table
-
-
-# -- the commands -------------------------------------------------------------------------
-
-def test_regressions_table_and_json(planted):
-    table = tracker("regressions", "--store", str(planted), check=True).stdout
-    assert "last good -> first bad" in table and "1.9.0 -> 1.17.3" in table
-    assert "signature change" in table and "drift (warning)" in table and "x2.5" in table
-    assert "numpy 1.26.4 -> 2.4.6" in table
-    assert "regressions: 5, signature changes: 3, drift warnings: 2, slowdowns: 2" in table
-    rows = json.loads(tracker("regressions", "--store", str(planted), "--format", "json", check=True).stdout)
-    assert {(r["kind"], r["case_id"], r["axis"], r["before"]["version"], r["after"]["version"])
-            for r in rows} == {k[:5] for k in EXPECTED if k[0] != "fix"}
-
-
-def test_fixes_shows_the_signature_that_went_away(planted):
-    table = tracker("fixes", "--store", str(planted), "--axis", "onnxscript", check=True).stdout
-    assert "last bad -> first good" in table and "ConvertError: Frobnicate" in table
-    assert "fixes: 2" in table
-
-
-def test_history_table_and_errors(planted):
-    table = tracker("history", "signatures", "--store", str(planted), check=True).stdout
-    lines = [line for line in table.splitlines() if line.startswith("torch-onnx.dynamo")]
-    assert [line.split()[1] for line in lines[::2]] == [f"onnxruntime=={v}" for v in ORT]
-    assert "numeric: nan" in table and "not built" in table
-    unknown = tracker("history", "signaturse", "--store", str(planted))
-    assert unknown.returncode == 6 and "did you mean signatures" in unknown.stderr
-    assert "Traceback" not in unknown.stderr
-
-
-def test_bad_options_exit_with_their_codes(planted):
-    process = tracker("regressions", "--store", str(planted), "--axis", "tensorflow")
-    assert process.returncode == 6 and "the axes in the store are" in process.stderr
-    process = tracker("regressions", "--store", str(planted), "--since", "1.17.3")
-    assert process.returncode == 3 and "needs --axis" in process.stderr
-
-
-def test_an_empty_store_says_how_to_fill_it(store):
-    with Store.open(store):
-        pass
-    for command in ("regressions", "fixes"):
-        process = tracker(command, "--store", str(store), check=True)
-        assert "holds no result yet" in process.stdout
-    process = tracker("history", "hf-bert", "--store", str(store))
-    assert process.returncode == 6 and "nox -s sweep" in process.stderr
-

@@ -9,7 +9,7 @@ import shutil
 
 import duckdb
 import pytest
-from test_transitions import EXPECTED, _keys, build_planted_store
+from planted_store import EXPECTED, _keys, build_planted_store
 from tracker_fake_plugin import fake_case
 from tracker_oracles.agreement import Agreement
 from tracker_oracles.numeric import Numeric

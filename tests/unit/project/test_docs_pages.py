@@ -9,7 +9,7 @@ import pytest
 
 from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 
-HOOKS = Path(__file__).resolve().parents[2] / "docs" / "hooks.py"
+HOOKS = Path(__file__).resolve().parents[3] / "docs" / "hooks.py"
 
 
 @pytest.fixture(scope="module")

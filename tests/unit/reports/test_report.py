@@ -1,7 +1,7 @@
 """The report: every section from a planted store, in the terminal and as HTML, with
 every text from the store escaped.
 
-The store is test_transitions' planted one (regressions, fixes, signature changes,
+The store is the planted one of tests/planted_store.py (regressions, fixes, signature changes,
 drift and slowdowns along two axes) plus a variant ``jit`` planted here: onnxruntime
 1.9.0 -> 1.20.1, where two cases break at once (one of them with a hostile id, label and
 signature), a crash after conversion becomes a timeout during it, and an older definition
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import tracker
-from test_transitions import EXPECTED, _keys, build_planted_store
+from planted_store import EXPECTED, _keys, build_planted_store
 from tracker_fake_plugin import fake_case
 
 from tracker.envinfo import Environment

@@ -10,7 +10,7 @@ kept in git, so that they cannot go stale.
   columns' types and constraints, so any table added to ``TABLES`` is documented.
 
 ``schema_page`` and ``home_page`` are plain functions (no MkDocs import), tested in
-``tests/unit/test_docs_pages.py``.
+``tests/unit/project/test_docs_pages.py``.
 """
 
 from __future__ import annotations

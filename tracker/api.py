@@ -130,39 +130,52 @@ class Framework(Component):
         """Bytes held by the model's parameters (for size comparisons); ``None`` if unknown."""
         return None
 
-    def adversarial(
+    def loss_gradient(
         self,
         model: Any,
         input_sets: Sequence[Sequence[np.ndarray]],
-        *,
-        method: str,
-        epsilon: float,
-        steps: int = 1,
-        step_size: float | None = None,
-    ) -> list[list[np.ndarray]]:
-        """Adversarial versions of ``input_sets``, made on ``model`` in this framework.
+        labels: Sequence[np.ndarray] | None = None,
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The first output's logits and the gradient of a classification loss with
+        respect to the first input, for each of ``input_sets``: what gradient-based
+        oracles (adversarial attacks) are written on.
 
-        Untargeted, against the model's own top-1 prediction on each clean input set (no
-        labels exist): ``method`` is ``"fgsm"`` (one signed-gradient step of size
-        ``epsilon``) or ``"pgd"`` (``steps`` steps of ``step_size``, projected into the
-        L-infinity ball of radius ``epsilon``). Only the first input of each set, which
-        must be floating point, is perturbed; the loss is the cross-entropy of the first
-        output (logits over the last axis). Returns new input sets, same shapes and dtypes.
+        The loss of an input set is the cross-entropy of its first output (logits over the
+        last axis, every other axis a row) against ``labels[i]``, an integer array of the
+        logits' shape without its last axis, summed over the rows, so a set's gradient
+        does not depend on the sets computed beside it. ``labels=None`` means the model's
+        own top-1 on these inputs. Only the first input, which must be floating point,
+        is differentiated; the others are held fixed.
 
-        Raises :class:`NotImplementedError` when the framework cannot (the robustness
-        oracle is then not applicable).
+        Returns ``(logits, gradients)``: per input set, its first output (in the model's
+        dtype) and the gradient (the first input's shape and dtype). Raises
+        :class:`NotImplementedError` when the framework cannot (the oracles asking for it
+        are then not applicable).
         """
-        sets = self.adversarial_impl(model, [list(s) for s in input_sets], method=method,
-                                     epsilon=float(epsilon), steps=int(steps), step_size=step_size)
-        if len(sets) != len(input_sets):
-            raise InternalError(f"framework {self.name!r} adversarial() returned {len(sets)} input "
-                                f"sets for {len(input_sets)}")
-        return [check_arrays(s, f"framework {self.name!r} adversarial()") for s in sets]
+        sets = [list(s) for s in input_sets]
+        if labels is not None and len(labels) != len(sets):
+            raise InternalError(f"loss_gradient() got {len(labels)} label arrays for {len(sets)} input sets")
+        if any(not s or s[0].dtype.kind != "f" for s in sets):
+            raise NotImplementedError("the first input is not floating point: it has no gradient")
+        logits, gradients = self.loss_gradient_impl(model, sets, None if labels is None else list(labels))
+        where = f"framework {self.name!r} loss_gradient()"
+        logits, gradients = check_arrays(logits, where), check_arrays(gradients, where)
+        if not len(logits) == len(gradients) == len(sets):
+            raise InternalError(f"{where} returned {len(logits)} logits and {len(gradients)} gradients "
+                                f"for {len(sets)} input sets")
+        for index, (inputs, rows, gradient) in enumerate(zip(sets, logits, gradients)):
+            if (gradient.shape, gradient.dtype) != (inputs[0].shape, inputs[0].dtype):
+                raise InternalError(f"{where} returned a gradient of {gradient.dtype}{list(gradient.shape)} for "
+                                    f"input set {index}, whose first input is {inputs[0].dtype}{list(inputs[0].shape)}")
+            if rows.ndim == 0 or (labels is not None and rows.shape[:-1] != labels[index].shape):
+                raise InternalError(f"{where} returned logits of shape {list(rows.shape)} for input set {index}"
+                                    + ("" if labels is None else f", labelled {list(labels[index].shape)}"))
+        return logits, gradients
 
-    def adversarial_impl(self, model: Any, input_sets: list[list[np.ndarray]], *, method: str,
-                         epsilon: float, steps: int, step_size: float | None) -> list[list[np.ndarray]]:
-        """See :meth:`adversarial`. Optional."""
-        raise NotImplementedError(f"framework {self.name!r} cannot make adversarial inputs")
+    def loss_gradient_impl(self, model: Any, input_sets: list[list[np.ndarray]],
+                           labels: list[np.ndarray] | None) -> tuple[Sequence[np.ndarray], Sequence[np.ndarray]]:
+        """See :meth:`loss_gradient`. Optional."""
+        raise NotImplementedError(f"framework {self.name!r} cannot compute loss gradients")
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
         """Python for ``tracker repro``'s stand-alone script: build ``model`` and compute
@@ -443,9 +456,12 @@ EXTRA_INPUT_KINDS = {
                "(sample numbers 1000, 1001, ...: never the judged samples 0, 1, ...)",
     "resized": "{'kind': 'resized', 'sizes': {'batch': 3, ...}}: one input set with the case's "
                "dynamic dimensions (InputSpec.dynamic) set to these sizes",
-    "adversarial": "{'kind': 'adversarial', 'method': 'fgsm' | 'pgd', 'epsilon': E, 'steps': S, "
-                   "'step_size': A, 'count': N}: the N 'samples' sets perturbed on the source "
-                   "model by Framework.adversarial",
+    "derived": "{'kind': 'derived', 'maker': 'package.module:function', 'version': V, 'count': N, ...}: "
+               "the N 'samples' sets transformed on the source model by the maker, a function of an "
+               "installed plugin's package called as maker(framework, model, sets, recipe) that returns "
+               "new sets of the same shapes and dtypes (adversarial attacks, on "
+               "Framework.loss_gradient). The maker's parameters are the recipe's other fields; "
+               "bump its version when what it makes changes, so sets cached before are remade",
 }
 
 
@@ -566,8 +582,8 @@ class Oracle(Component):
         (``dynamic``...). Must be cheap and deterministic: it is called in every
         environment, and equal recipes share their inputs, reference outputs and runtime
         outputs (across oracles too). The results reach :meth:`judge_impl` as
-        ``evidence.extra[name]``. A set that could not be made (the framework cannot make
-        adversarial inputs, say) is absent from ``evidence.extra`` and its reason is in
+        ``evidence.extra[name]``. A set that could not be made (the framework computes no
+        loss gradients, say) is absent from ``evidence.extra`` and its reason is in
         ``evidence.extra_unavailable[name]``: the oracle is then not applicable.
         """
         return {}

@@ -5,7 +5,7 @@ Registered through ``TRACKER_PLUGIN_MODULES=tracker_fake_plugin`` (with this dir
 framework: a converter that segfaults, aborts, hangs, eats memory, raises a giant
 message, exits, writes a subtly wrong model, or a model of fixed shape when asked for a
 dynamic one; a runtime that crashes while loading or perturbs what it computes; a second,
-trustworthy runtime that localizes faults; adversarial inputs from the exact gradient.
+trustworthy runtime that localizes faults; the exact loss gradient (for the attacks).
 """
 
 from __future__ import annotations
@@ -64,24 +64,19 @@ class NumpyFramework(Framework):
     def parameter_bytes(self, model: AffineModel) -> int:
         return model.weight.nbytes + model.bias.nbytes
 
-    def adversarial_impl(self, model, input_sets, *, method, epsilon, steps, step_size):
-        """FGSM / PGD (no random start) with the exact gradient of the cross-entropy of
-        softmax(x @ w + b) against the clean prediction: (p - onehot) @ w.T."""
-        steps = 1 if method == "fgsm" else steps
-        step_size = epsilon if method == "fgsm" else (step_size or epsilon / steps)
-        result = []
-        for inputs in input_sets:
-            clean = inputs[0]
-            labels = model(clean).argmax(axis=-1)
-            x = clean.copy()
-            for _ in range(steps):
-                logits = model(x)
-                p = np.exp(logits - logits.max(axis=-1, keepdims=True))
-                p /= p.sum(axis=-1, keepdims=True)
-                p[np.arange(len(labels)), labels] -= 1.0
-                x = np.clip(x + step_size * np.sign(p @ model.weight.T), clean - epsilon, clean + epsilon)
-            result.append([x.astype(clean.dtype), *inputs[1:]])
-        return result
+    def loss_gradient_impl(self, model, input_sets, labels):
+        """The exact gradient of the cross-entropy of softmax(x @ w + b), summed over the
+        rows: (p - onehot) @ w.T."""
+        logits, gradients = [], []
+        for index, inputs in enumerate(input_sets):
+            rows = model(inputs[0])
+            target = rows.argmax(axis=-1) if labels is None else labels[index]
+            p = np.exp(rows - rows.max(axis=-1, keepdims=True))
+            p /= p.sum(axis=-1, keepdims=True)
+            p[np.arange(len(target)), target] -= 1.0
+            logits.append(rows)
+            gradients.append((p @ model.weight.T).astype(inputs[0].dtype))
+        return logits, gradients
 
 
 def _misbehave(fault: str) -> None:

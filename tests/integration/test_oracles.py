@@ -1,14 +1,16 @@
 """The oracles on real conversions: a converter that perturbs one weight is caught by
 the numeric and agreement oracles; an artifact only ONNX Runtime mis-executes is
 localized to the runtime by ONNX's reference evaluator; a fixed-shape export run at
-another batch size is flagged; adversarial inputs come from torch; an opset the
-converter was not asked for is flagged; converter failures carry their stage."""
+another batch size is flagged; adversarial inputs are made on torch's gradients, FGSM's
+exactly as before the attacks left the framework plugin; an opset the converter was not
+asked for is flagged; converter failures carry their stage."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 
+import numpy as np
 import pytest
 
 from conftest import FAKES, ROOT, stored, tracker
@@ -122,3 +124,46 @@ def test_the_stage_of_real_torch_onnx_failures():
         else:
             stages[name] = "exported"
     assert stages == {"data": "loading", "eig": "conversion"}
+
+
+def _fgsm_made_by_the_framework(model, input_sets, epsilon):
+    """FGSM as tracker_pytorch.attacks made it before the attacks moved to the robustness
+    oracle (issue 15): chunks of 8 sets on the batch axis, labels from a no-grad forward
+    pass, the mean float32 cross-entropy."""
+    import torch
+    from tracker_pytorch import flatten
+
+    result = []
+    for start in range(0, len(input_sets), 8):
+        chunk = input_sets[start:start + 8]
+        stacked = [torch.from_numpy(np.concatenate([s[i] for s in chunk], axis=0)) for i in range(len(chunk[0]))]
+        clean, others = stacked[0], stacked[1:]
+        with torch.no_grad():
+            logits = flatten(model(clean, *others))[0]
+        labels = logits.reshape(-1, logits.shape[-1]).argmax(dim=-1)
+        x = clean.clone().requires_grad_(True)
+        logits = flatten(model(x, *others))[0]
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels)
+        (grad,) = torch.autograd.grad(loss, x)
+        x = torch.max(torch.min(x.detach() + epsilon * grad.sign(), clean + epsilon), clean - epsilon)
+        offsets = np.cumsum([0, *(len(s[0]) for s in chunk)])
+        result += [x.numpy()[offsets[i]:offsets[i + 1]] for i in range(len(chunk))]
+    return result
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_fgsm_on_torch_gradients_is_the_fgsm_torch_made(batch):
+    from tracker_faulty_torch import CLASSIFIER
+    from tracker_oracles import attacks
+    from tracker_pytorch import PyTorch
+
+    from tracker.inputs import make_inputs
+
+    framework = PyTorch()
+    model = framework.build(CLASSIFIER)
+    specs = [spec.resized({"batch": batch}) for spec in CLASSIFIER.inputs]
+    clean = [make_inputs(specs, CLASSIFIER.seed, 1000 + i) for i in range(12)]  # a chunk of 8, one of 4
+    made = attacks.fgsm(framework, model, clean, attacks.attack_recipe("fgsm", count=12, epsilon=0.1))
+    before = _fgsm_made_by_the_framework(model, clean, 0.1)
+    assert all(np.array_equal(new[0], old) for new, old in zip(made, before))
+    assert not np.array_equal(made[0][0], clean[0][0])

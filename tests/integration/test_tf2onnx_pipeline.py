@@ -108,6 +108,45 @@ def test_adversarial_inputs_are_made_in_tensorflow(store):
     assert metrics["robustness.pgd.source_robust_accuracy"] < 1.0, metrics
 
 
+def _fgsm_made_by_the_framework(model, input_sets, epsilon):
+    """FGSM as the TensorFlow plugin made it before the attacks moved to the robustness
+    oracle (issue 15): one set at a time, labels from a forward pass outside the tape, the
+    summed cross-entropy."""
+    import tensorflow as tf
+    from tracker_tensorflow.calls import call_model, first_tensor
+
+    result = []
+    for inputs in input_sets:
+        clean = tf.constant(inputs[0])
+        rest = [tf.constant(a) for a in inputs[1:]]
+        labels = tf.argmax(first_tensor(call_model(model, [clean, *rest])), axis=-1)
+        with tf.GradientTape() as tape:
+            tape.watch(clean)
+            logits = first_tensor(call_model(model, [clean, *rest]))
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
+        gradient = tape.gradient(loss, clean)
+        result.append(tf.clip_by_value(clean + epsilon * tf.sign(gradient), clean - epsilon, clean + epsilon).numpy())
+    return result
+
+
+def test_fgsm_on_tensorflow_gradients_is_the_fgsm_tensorflow_made():
+    import numpy as np
+    from tracker_oracles import attacks
+    from tracker_tensorflow import TensorFlow
+    from tracker_tensorflow.catalog import CASES as TF_CASES
+
+    from tracker.inputs import make_inputs
+
+    case = next(c for c in TF_CASES if c.id == "tf-custom-layers")
+    framework = TensorFlow()
+    model = framework.build(case)
+    clean = [make_inputs(case.inputs, case.seed, 1000 + i) for i in range(4)]
+    made = attacks.fgsm(framework, model, clean, attacks.attack_recipe("fgsm", count=4, epsilon=0.1))
+    before = _fgsm_made_by_the_framework(model, clean, 0.1)
+    assert all(np.array_equal(new[0], old) for new, old in zip(made, before))
+    assert not np.array_equal(made[0][0], clean[0][0])
+
+
 @pytest.mark.parametrize(("variant", "case"), [("function", "tf-op-floordiv-mod"),
                                                ("saved_model", "tf-op-resize-nearest")])
 def test_the_repro_script_agrees_with_the_stored_outcome(store, tmp_path, variant, case):

@@ -3,21 +3,26 @@ version and cached beside the reference, run through the runtime in every enviro
 
 A request is a JSON recipe (``tracker.api.EXTRA_INPUT_KINDS``); equal recipes are one set,
 made, cached and run once, whichever oracles asked for it. Making a set may need the
-source model (reference outputs, adversarial inputs): it is built only on a cache miss.
+source model (reference outputs, derived sets such as adversarial inputs): it is built
+only on a cache miss.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
+import os
 import statistics
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tracker.api import ExtraRun
+from tracker.api import ExtraRun, check_arrays, load_object
 from tracker.cases import ModelCase, hash_json
+from tracker.errors import InternalError, PluginError
 from tracker.inputs import make_inputs
+from tracker.plugin import ENTRY_POINT_GROUP
 from tracker.signatures import exception_signature
 
 FIRST_EXTRA_SAMPLE = 1000  # extra samples never repeat the judged samples 0, 1, ...
@@ -112,12 +117,54 @@ class Maker:
                 raise NotImplementedError(f"case {case.id} declares no dynamic dimension")
             specs = [spec.resized(recipe["sizes"]) for spec in case.inputs]
             return [make_inputs(specs, case.seed, 0)]
-        if kind == "adversarial":
+        if kind == "derived":
+            maker = load_maker(recipe)
             clean = self.inputs({"kind": "samples", "count": recipe["count"]})
-            model = self.source_model(self.framework, case)
-            return self.framework.adversarial(model, clean, method=recipe["method"], epsilon=recipe["epsilon"],
-                                              steps=recipe.get("steps", 1), step_size=recipe.get("step_size"))
+            derived = maker(self.framework, self.source_model(self.framework, case), clean, dict(recipe))
+            return checked_derived(derived, clean, recipe["maker"])
         raise ValueError(f"unknown kind of extra inputs {kind!r}: see tracker.api.EXTRA_INPUT_KINDS")
+
+
+def plugin_packages() -> set[str]:
+    """The top-level packages of the installed plugins: of the ``tracker`` entry points,
+    and of the modules named in ``TRACKER_PLUGIN_MODULES``."""
+    modules = [ep.module for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    modules += [m.strip() for m in os.environ.get("TRACKER_PLUGIN_MODULES", "").split(",") if m.strip()]
+    return {module.split(".")[0] for module in modules}
+
+
+def load_maker(recipe: Mapping[str, Any]) -> Callable[..., list[list[Any]]]:
+    """The maker of a ``derived`` recipe: a function in an installed plugin's package, never
+    any other module (a recipe names code to run)."""
+    reference = str(recipe.get("maker", ""))
+    if "version" not in recipe:
+        raise PluginError(f"the derived recipe of {reference!r} has no 'version'",
+                          hint="give it one, and bump it whenever what the maker makes changes: "
+                               "the recipe keys the cached sets")
+    package = reference.partition(":")[0].split(".")[0]
+    installed = plugin_packages()
+    if package not in installed:
+        raise PluginError(f"a derived recipe names the maker {reference!r}, outside the installed plugins' "
+                          f"packages ({', '.join(sorted(installed))})",
+                          hint="only a function of an installed plugin may make inputs: put the maker in "
+                               "the package of the oracle that asks for it")
+    return load_object(reference)
+
+
+def checked_derived(derived: Any, clean: list[list[Any]], maker: str) -> list[list[Any]]:
+    """What a maker returned, checked: as many sets as it was given, of the same shapes
+    and dtypes."""
+    where = f"the maker {maker!r}"
+    if not isinstance(derived, (list, tuple)) or len(derived) != len(clean):
+        raise InternalError(f"{where} must return a list of {len(clean)} input sets, got {type(derived).__name__}"
+                            + (f" of {len(derived)}" if isinstance(derived, (list, tuple)) else ""))
+    sets = [check_arrays(s, where) for s in derived]
+    for index, (made, given) in enumerate(zip(sets, clean)):
+        if [(a.shape, a.dtype) for a in made] != [(a.shape, a.dtype) for a in given]:
+            raise InternalError(f"{where} changed the shapes or dtypes of input set {index}: "
+                                f"{[(a.dtype.name, list(a.shape)) for a in given]} -> "
+                                f"{[(a.dtype.name, list(a.shape)) for a in made]}")
+    return sets
 
 
 def run_all(sets: ExtraSets, run: Callable[[list[Any]], list[Any]]) -> dict[str, ExtraRun]:

@@ -1,8 +1,9 @@
 """``robustness``: is the converted model as robust to adversarial inputs as the source?
 
 The second published study found converted models can be more vulnerable to adversarial
-inputs than their source. Adversarial inputs are made on the source model in its own
-framework (``Framework.adversarial``: FGSM, and PGD with ``pgd_steps`` (5) steps), from
+inputs than their source. Adversarial inputs are made on the source model, from the
+gradients its framework computes (``Framework.loss_gradient``), by the attacks of
+:mod:`tracker_oracles.attacks` (FGSM, and PGD with ``pgd_steps`` (5) steps), from
 ``count`` (16) clean input sets (the first of the agreement oracle's batch), and cached
 with the case's reference. With the source's predictions on the clean inputs as labels, per attack:
 
@@ -17,7 +18,7 @@ three predictions of 16; adversarial inputs lie near decision boundaries, where 
 float-rounding flip is not a weakness) below the source's for an attack. ``epsilon`` is in the model's input units (images are
 normalized with ImageNet statistics, so the default 0.1 is about 6/255 of a pixel's
 range). Applies to cases tagged ``classifier`` (option ``tags``) whose framework plugin
-implements ``adversarial``; not applicable otherwise.
+implements ``loss_gradient``; not applicable otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracker.plugin import Evidence, MetricDeclaration, ModelCase, Oracle, Verdict
+from tracker_oracles import attacks
 from tracker_oracles.classify import is_classifier, logit_rows, top_k
 
 ATTACKS = ("fgsm", "pgd")
@@ -56,10 +58,7 @@ class Robustness(Oracle):
         count, epsilon, steps = int(options["count"]), float(options["epsilon"]), int(options["pgd_steps"])
         return {
             "clean": {"kind": "samples", "count": count},
-            "fgsm": {"kind": "adversarial", "method": "fgsm", "epsilon": epsilon, "steps": 1,
-                     "step_size": epsilon, "count": count},
-            "pgd": {"kind": "adversarial", "method": "pgd", "epsilon": epsilon, "steps": steps,
-                    "step_size": 2.5 * epsilon / steps, "count": count},
+            **{name: attacks.attack_recipe(name, count=count, epsilon=epsilon, steps=steps) for name in ATTACKS},
         }
 
     def judge_impl(self, evidence: Evidence) -> Verdict:

@@ -83,12 +83,11 @@ class PyTorch(Framework):
     def parameter_bytes(self, model: Any) -> int | None:
         return sum(p.numel() * p.element_size() for p in model.parameters())
 
-    def adversarial_impl(self, model: Any, input_sets: list[list[Any]], *, method: str, epsilon: float,
-                         steps: int, step_size: float | None) -> list[list[Any]]:
-        from tracker_pytorch.attacks import adversarial
+    def loss_gradient_impl(self, model: Any, input_sets: list[list[Any]],
+                           labels: list[Any] | None) -> tuple[list[Any], list[Any]]:
+        from tracker_pytorch.attacks import loss_gradient
 
-        return adversarial(model, input_sets, method=method, epsilon=epsilon, steps=steps,
-                           step_size=step_size, flatten=flatten)
+        return loss_gradient(model, input_sets, labels)
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
         helpers = "\n\n".join(inspect.getsource(f) for f in (flatten, to_numpy))

@@ -1,10 +1,10 @@
-"""Adversarial inputs made on a PyTorch model: FGSM and PGD (L-infinity), untargeted,
-against the model's own top-1 prediction on each clean input (there are no labels).
+"""The loss gradient of a PyTorch model (``Framework.loss_gradient``), on which the
+robustness oracle's attacks are written.
 
-PGD starts from a random point of the epsilon ball (drawn from a generator seeded with
-0, so the inputs are the same on every run), takes ``steps`` signed-gradient steps of
-``step_size`` and projects back into the ball after each (Madry et al., 2018). Input sets
-are stacked along the batch dimension in chunks of :data:`CHUNK` to share the work.
+Input sets are stacked along the batch dimension in chunks of :data:`CHUNK` to share the
+work of a forward and backward pass; the loss, the cross-entropy of the first output
+summed over its rows, is computed in float32 whatever the model's dtype. A model whose
+first output does not keep the stacked batch dimension is run one set at a time.
 """
 
 from __future__ import annotations
@@ -14,41 +14,49 @@ from typing import Any
 CHUNK = 8
 
 
-def adversarial(model: Any, input_sets: list[list[Any]], *, method: str, epsilon: float, steps: int,
-                step_size: float | None, flatten: Any) -> list[list[Any]]:
+def loss_gradient(model: Any, input_sets: list[list[Any]],
+                  labels: list[Any] | None) -> tuple[list[Any], list[Any]]:
+    logits: list[Any] = []
+    gradients: list[Any] = []
+    for start in range(0, len(input_sets), CHUNK):
+        chunk = input_sets[start:start + CHUNK]
+        chunk_labels = None if labels is None else labels[start:start + CHUNK]
+        try:
+            made = _batch(model, chunk, chunk_labels)
+        except _NotBatchMajor:
+            made = [_batch(model, [inputs], None if labels is None else [chunk_labels[i]])[0]
+                    for i, inputs in enumerate(chunk)]
+        logits += [rows for rows, _ in made]
+        gradients += [gradient for _, gradient in made]
+    return logits, gradients
+
+
+class _NotBatchMajor(Exception):
+    """The first output's leading dimension is not the stacked inputs'."""
+
+
+def _batch(model: Any, chunk: list[list[Any]], labels: list[Any] | None) -> list[tuple[Any, Any]]:
+    """(logits, gradient) of each set of ``chunk``, computed as one batch."""
     import numpy as np
     import torch
 
-    if method not in ("fgsm", "pgd"):
-        raise ValueError(f"unknown attack {method!r}: use 'fgsm' or 'pgd'")
-    if not input_sets or not np.issubdtype(input_sets[0][0].dtype, np.floating):
-        raise NotImplementedError("the first input is not floating point: nothing to perturb")
-    steps = 1 if method == "fgsm" else max(1, steps)
-    step_size = epsilon if method == "fgsm" else (step_size or 2.5 * epsilon / steps)
-    generator = torch.Generator().manual_seed(0)
-    result: list[list[Any]] = []
-    for start in range(0, len(input_sets), CHUNK):
-        chunk = input_sets[start:start + CHUNK]
-        stacked = [torch.from_numpy(np.concatenate([s[i] for s in chunk], axis=0)) for i in range(len(chunk[0]))]
-        clean, others = stacked[0], stacked[1:]
-        with torch.no_grad():
-            logits = flatten(model(clean, *others))[0]
-        labels = logits.reshape(-1, logits.shape[-1]).argmax(dim=-1)
-        x = clean.clone()
-        if method == "pgd":
-            noise = torch.rand(clean.shape, generator=generator, dtype=clean.dtype) * 2 - 1
-            x = clean + epsilon * noise
-        for _ in range(steps):
-            x = x.detach().requires_grad_(True)
-            with torch.enable_grad():
-                logits = flatten(model(x, *others))[0]
-                loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels)
-                (grad,) = torch.autograd.grad(loss, x)
-            x = x.detach() + step_size * grad.sign()
-            x = torch.max(torch.min(x, clean + epsilon), clean - epsilon)
-        perturbed = x.detach().numpy().astype(chunk[0][0].dtype)
-        rows = [len(s[0]) for s in chunk]
-        offsets = np.cumsum([0, *rows])
-        for index, original in enumerate(chunk):
-            result.append([perturbed[offsets[index]:offsets[index + 1]], *original[1:]])
-    return result
+    from tracker_pytorch import flatten, to_numpy
+
+    stacked = [torch.from_numpy(np.concatenate([s[i] for s in chunk], axis=0)) for i in range(len(chunk[0]))]
+    x = stacked[0].requires_grad_(True)
+    offsets = np.cumsum([0, *(len(s[0]) for s in chunk)])
+    with torch.enable_grad():
+        logits = flatten(model(x, *stacked[1:]))[0]
+        if len(chunk) > 1 and (logits.ndim == 0 or logits.shape[0] != offsets[-1]):
+            raise _NotBatchMajor
+        rows = logits.reshape(-1, logits.shape[-1]).float()
+        if labels is None:
+            target = rows.detach().argmax(dim=-1)
+        else:
+            target = torch.from_numpy(np.concatenate([np.reshape(a, -1) for a in labels]).astype(np.int64))
+        loss = torch.nn.functional.cross_entropy(rows, target, reduction="sum")
+        (gradient,) = torch.autograd.grad(loss, x)
+    values, gradient = to_numpy(logits), gradient.numpy()
+    if len(chunk) == 1:
+        return [(values, gradient)]
+    return [(values[offsets[i]:offsets[i + 1]], gradient[offsets[i]:offsets[i + 1]]) for i in range(len(chunk))]

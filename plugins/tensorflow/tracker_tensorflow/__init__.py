@@ -63,37 +63,26 @@ class TensorFlow(Framework):
         unique = {id(v): v for v in model.variables}
         return sum(tf.as_dtype(v.dtype).size * math.prod(tuple(v.shape)) for v in unique.values())
 
-    def adversarial_impl(self, model: Any, input_sets: list[list[Any]], *, method: str,
-                         epsilon: float, steps: int, step_size: float | None) -> list[list[Any]]:
-        """FGSM and PGD (no random start, so deterministic) with ``tf.GradientTape``. PGD's
-        step defaults to ``2.5 * epsilon / steps``. The perturbed input is not clipped to a
-        pixel range: the case's inputs are normalized, their valid range is unknown."""
+    def loss_gradient_impl(self, model: Any, input_sets: list[list[Any]],
+                           labels: list[Any] | None) -> tuple[list[Any], list[Any]]:
+        """One ``tf.GradientTape`` per input set; the loss is summed over the rows."""
         import tensorflow as tf
 
-        if method not in ("fgsm", "pgd"):
-            raise ValueError(f"unknown adversarial method {method!r}: use 'fgsm' or 'pgd'")
-        count = 1 if method == "fgsm" else max(1, steps)
-        size = epsilon if method == "fgsm" else (step_size or 2.5 * epsilon / count)
-        result = []
-        for inputs in input_sets:
-            if inputs[0].dtype.kind != "f":
-                raise NotImplementedError(f"the first input is {inputs[0].dtype}: only a floating-point "
-                                          "input can be perturbed")
-            clean = tf.constant(inputs[0])
+        logits, gradients = [], []
+        for index, inputs in enumerate(input_sets):
+            first = tf.constant(inputs[0])
             rest = [tf.constant(a) for a in inputs[1:]]
-            labels = tf.argmax(first_tensor(call_model(model, [clean, *rest])), axis=-1)
-            current = clean
-            for _ in range(count):
-                with tf.GradientTape() as tape:
-                    tape.watch(current)
-                    logits = first_tensor(call_model(model, [current, *rest]))
-                    loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
-                gradient = tape.gradient(loss, current)
-                if gradient is None:
-                    raise NotImplementedError("the first output does not depend differentiably on the first input")
-                current = tf.clip_by_value(current + size * tf.sign(gradient), clean - epsilon, clean + epsilon)
-            result.append([current.numpy().astype(inputs[0].dtype), *inputs[1:]])
-        return result
+            with tf.GradientTape() as tape:
+                tape.watch(first)
+                output = first_tensor(call_model(model, [first, *rest]))
+                target = tf.argmax(output, axis=-1) if labels is None else tf.constant(labels[index])
+                loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(target, output))
+            gradient = tape.gradient(loss, first)
+            if gradient is None:
+                raise NotImplementedError("the first output does not depend differentiably on the first input")
+            logits.append(output.numpy())
+            gradients.append(gradient.numpy())
+        return logits, gradients
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
         helpers = "\n\n".join(inspect.getsource(f) for f in (is_keras_model, call_model, flatten))

@@ -1,0 +1,86 @@
+"""Adversarial inputs for the robustness oracle: FGSM and PGD (L-infinity), untargeted,
+against the source model's own top-1 prediction on each clean input set (there are no
+labels). Written once, in NumPy, on :meth:`tracker.api.Framework.loss_gradient`, so the
+attacks are the same whatever the source framework.
+
+Both are makers of ``derived`` extra input sets (``tracker.api.EXTRA_INPUT_KINDS``),
+called as ``maker(framework, model, clean_sets, recipe)``; the recipe holds ``epsilon``
+and, for PGD, ``steps``, ``step_size`` and ``seed``. Only the first input of each set is
+perturbed, in its own dtype; it is not clipped to a pixel range (the case's inputs are
+normalized: their valid range is unknown).
+
+- FGSM (Goodfellow et al., 2015): one step of ``epsilon`` along the gradient's sign.
+- PGD (Madry et al., 2018), against the top-1 of ``framework.run`` on each clean set
+  (the labels the robustness oracle judges by): from a uniformly random point of the
+  epsilon ball (drawn from a NumPy generator seeded with the recipe's ``seed``),
+  ``steps`` signed-gradient steps of ``step_size`` (default ``2.5 * epsilon / steps``),
+  projected back into the ball after each.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# what these makers make: in the recipes, which key the cached sets. 1 was the frameworks'
+# own attacks (torch's PGD started from torch's random numbers, TensorFlow's from the
+# clean input); bump it whenever what is made here changes
+VERSION = 2
+
+
+def attack_recipe(attack: str, *, count: int, epsilon: float, steps: int = 1) -> dict[str, Any]:
+    """The ``derived`` recipe of ``attack`` (``"fgsm"`` or ``"pgd"``) on ``count`` sets."""
+    if attack == "fgsm":
+        return {"kind": "derived", "maker": f"{__name__}:fgsm", "version": VERSION, "count": count,
+                "epsilon": epsilon}
+    if attack == "pgd":
+        return {"kind": "derived", "maker": f"{__name__}:pgd", "version": VERSION, "count": count,
+                "epsilon": epsilon, "steps": steps, "step_size": 2.5 * epsilon / steps, "seed": 0}
+    raise ValueError(f"unknown attack {attack!r}: use 'fgsm' or 'pgd'")
+
+
+def fgsm(framework: Any, model: Any, clean_sets: list[list[np.ndarray]],
+         recipe: dict[str, Any]) -> list[list[np.ndarray]]:
+    """One signed-gradient step of ``epsilon`` from each clean set."""
+    epsilon = float(recipe["epsilon"])
+    _, gradients = framework.loss_gradient(model, clean_sets)  # labels: its own top-1
+    return [_with_first(inputs, _step(inputs[0], gradient, epsilon, inputs[0], epsilon))
+            for inputs, gradient in zip(clean_sets, gradients)]
+
+
+def pgd(framework: Any, model: Any, clean_sets: list[list[np.ndarray]],
+        recipe: dict[str, Any]) -> list[list[np.ndarray]]:
+    """``steps`` projected signed-gradient steps from a random point of the ball."""
+    import numpy as np
+
+    epsilon, steps = float(recipe["epsilon"]), max(1, int(recipe.get("steps", 1)))
+    step_size = float(recipe.get("step_size") or 2.5 * epsilon / steps)
+    # the labels the oracle judges by: the top-1 of the source's reference run of each clean set
+    labels = [framework.run(model, inputs)[0].argmax(axis=-1) for inputs in clean_sets]
+    generator = np.random.default_rng(int(recipe.get("seed", 0)))
+    current = []
+    for inputs in clean_sets:
+        clean = inputs[0]
+        noise = generator.uniform(-1.0, 1.0, clean.shape).astype(clean.dtype)
+        current.append(_with_first(inputs, clean + clean.dtype.type(epsilon) * noise))
+    for _ in range(steps):
+        _, gradients = framework.loss_gradient(model, current, labels)
+        current = [_with_first(inputs, _step(now[0], gradient, step_size, inputs[0], epsilon))
+                   for inputs, now, gradient in zip(clean_sets, current, gradients)]
+    return current
+
+
+def _step(x: np.ndarray, gradient: np.ndarray, size: float, clean: np.ndarray, epsilon: float) -> np.ndarray:
+    """``x`` moved by ``size`` along the sign of ``gradient``, projected into the
+    L-infinity ball of radius ``epsilon`` around ``clean``; in ``x``'s dtype."""
+    import numpy as np
+
+    scalar = x.dtype.type
+    moved = x + scalar(size) * np.sign(gradient)
+    return np.minimum(np.maximum(moved, clean - scalar(epsilon)), clean + scalar(epsilon)).astype(x.dtype)
+
+
+def _with_first(inputs: list[np.ndarray], first: np.ndarray) -> list[np.ndarray]:
+    return [first, *inputs[1:]]

@@ -20,11 +20,11 @@ import pluggy
 from tracker import hookspecs
 from tracker.api import Component, Converter, Framework, Oracle, Runtime
 from tracker.cases import ModelCase
-from tracker.errors import PluginError
+from tracker.errors import InternalError, PluginError
 from tracker.plugin import ENTRY_POINT_GROUP
 from tracker.signatures import safe_text
 
-T = TypeVar("T", bound=Component)
+T = TypeVar("T")
 
 KINDS: dict[str, tuple[str, type]] = {
     "framework": ("register_frameworks", Framework),
@@ -206,6 +206,32 @@ class Registry:
     def cases(self) -> list[ModelCase]:
         return sorted(self.components["model"].values(), key=lambda c: c.id)
 
+    def framework(self, name: str) -> Framework:
+        """The framework registered as ``name``; if there is none, a :class:`PluginError`
+        naming the installed ones."""
+        return self._named("framework", name, Framework)
+
+    def converter(self, name: str) -> Converter:
+        """The converter registered as ``name`` (errors as :meth:`framework`)."""
+        return self._named("converter", name, Converter)
+
+    def runtime(self, name: str) -> Runtime:
+        """The runtime registered as ``name`` (errors as :meth:`framework`)."""
+        return self._named("runtime", name, Runtime)
+
+    def oracle(self, name: str) -> Oracle:
+        """The oracle registered as ``name`` (errors as :meth:`framework`)."""
+        return self._named("oracle", name, Oracle)
+
+    def case(self, case_id: str) -> ModelCase:
+        """The model case registered as ``case_id`` (errors as :meth:`framework`)."""
+        return self._named("model", case_id, ModelCase)
+
+    def component(self, kind: str, name: str) -> Component:
+        """A framework, converter, runtime or oracle by ``kind`` and ``name``, for code that
+        needs only what every component has (availability, versions)."""
+        return self._named(kind, name, Component)
+
     def broken(self) -> list[PluginInfo]:
         return [info for info in self.plugins.values() if info.broken]
 
@@ -219,9 +245,12 @@ class Registry:
                 hint="fix or uninstall them, or skip them with TRACKER_DISABLE_PLUGINS=name",
             )
 
-    def get(self, kind: str, name: str) -> Any:
+    def _named(self, kind: str, name: str, base: type[T]) -> T:
+        """What a plugin registered as ``name`` under ``kind``: a ``base`` instance."""
         found = self.components[kind].get(name)
         if found is not None:
+            if not isinstance(found, base):  # _registrar checked it: a core bug
+                raise InternalError(f"{kind} {name!r} is a {type(found).__name__}, not a {base.__name__}")
             return found
         known = ", ".join(sorted(self.components[kind])) or "none"
         broken = [f"{i.name} ({i.error})" for i in self.broken()]

@@ -153,8 +153,8 @@ def _evidence(case_id: str, artifact: Path, options: dict):
     from tracker.registry import Registry
 
     registry = Registry.load()
-    case = registry.get("model", case_id)
-    framework = registry.get("framework", case.framework)
+    case = registry.case(case_id)
+    framework = registry.framework(case.framework)
     inputs = make_inputs(case.inputs, case.seed, 0)
     expected = framework.run(framework.build(case), inputs)
     return Evidence(case=case, artifact=artifact, artifact_format="coreml", options={}, converter_options=options,

@@ -36,10 +36,9 @@ def test_keras_emissions_are_built_finite_and_compute_the_graph():
     from tracker_synthetic.catalog import case_id, graph_of
 
     registry = Registry.load()
-    framework = registry.frameworks["tensorflow"]
-    cases = {c.id: c for c in registry.cases}
+    framework = registry.framework("tensorflow")
     for seed in SEEDS:
-        case = cases[case_id(seed, "tensorflow")]
+        case = registry.case(case_id(seed, "tensorflow"))
         model = framework.build(case)
         weights = [n for n in graph_of(seed, case.params["nodes"]).nodes if n.op == "weight"]
         assert len(model.weights) == len(weights), case.id  # the operators' parameters are Keras weights

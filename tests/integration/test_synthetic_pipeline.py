@@ -52,10 +52,9 @@ def test_the_pytorch_references_of_20_graphs_are_finite_reproducible_and_compute
     from tracker.registry import Registry
 
     registry = Registry.load()
-    framework = registry.frameworks["pytorch"]
-    cases = {c.id: c for c in registry.cases}
+    framework = registry.framework("pytorch")
     for case_id in _ids():
-        case = cases[case_id]
+        case = registry.case(case_id)
         model = framework.build(case)
         for sample in range(case.samples):
             inputs = make_inputs(case.inputs, case.seed, sample)

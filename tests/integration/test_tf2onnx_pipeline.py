@@ -166,8 +166,8 @@ def test_the_repro_script_agrees_with_the_stored_outcome(store, tmp_path, varian
 def test_references_are_identical_in_two_processes():
     code = (
         "import sys, hashlib; from tracker.registry import Registry; from tracker.inputs import make_inputs\n"
-        "r = Registry.load(); fw = r.frameworks['tensorflow']\n"
-        "case = next(c for c in r.cases if c.id == sys.argv[1])\n"
+        "r = Registry.load(); fw = r.framework('tensorflow')\n"
+        "case = r.case(sys.argv[1])\n"
         "out = fw.run(fw.build(case), make_inputs(case.inputs, case.seed, 0))\n"
         "print(hashlib.sha256(b''.join(o.tobytes() for o in out)).hexdigest())\n"
     )

@@ -67,8 +67,8 @@ def test_both_exporters_convert_run_and_judge(store, variant, opset):
 def test_references_are_identical_in_two_processes():
     code = (
         "import sys, hashlib; from tracker.registry import Registry; from tracker.inputs import make_inputs\n"
-        "r = Registry.load(); fw = r.frameworks['pytorch']\n"
-        "case = next(c for c in r.cases if c.id == sys.argv[1])\n"
+        "r = Registry.load(); fw = r.framework('pytorch')\n"
+        "case = r.case(sys.argv[1])\n"
         "out = fw.run(fw.build(case), make_inputs(case.inputs, case.seed, 0))\n"
         "print(hashlib.sha256(b''.join(o.tobytes() for o in out)).hexdigest())\n"
     )

@@ -1,5 +1,6 @@
 import pytest
 
+from tracker.plugin import Converter, Framework, Oracle
 from tracker.errors import PluginError
 from tracker.registry import Registry
 
@@ -14,12 +15,23 @@ def test_the_fake_plugin_registers_every_kind():
     assert registry.converters["fake-saver"].unavailable_reason() is None
 
 
+def test_the_typed_accessors_return_what_was_registered_under_the_name():
+    registry = Registry.load(entry_points=False, modules=["tracker_fake_plugin"])
+    assert isinstance(registry.framework("fake-numpy"), Framework)
+    assert isinstance(registry.converter("fake-saver"), Converter)
+    assert registry.runtime("fake-reference").name == "fake-reference"
+    case = registry.cases[0]
+    assert registry.case(case.id) is case
+    assert registry.component("runtime", "fake-runner") is registry.runtimes["fake-runner"]
+
+
 def test_builtin_plugins_come_through_entry_points():
     registry = Registry.load()
     found = {info.name: info for info in registry.plugins.values()}
     assert {"oracles"} <= set(found)
     assert found["oracles"].distribution == "tracker-oracles"
     assert "numeric" in registry.oracles
+    assert isinstance(registry.oracle("numeric"), Oracle)
 
 
 def test_a_misspelled_hook_fails_loudly_naming_plugin_and_hook():
@@ -48,8 +60,15 @@ def test_a_name_registered_twice_names_both_plugins(monkeypatch):
 def test_asking_for_a_missing_component_lists_what_is_installed():
     registry = Registry.load(entry_points=False, modules=["tracker_fake_plugin"])
     with pytest.raises(PluginError, match="no converter named 'tf2onnx'") as error:
-        registry.get("converter", "tf2onnx")
+        registry.converter("tf2onnx")
     assert "fake-saver" in str(error.value)
+    with pytest.raises(PluginError, match="no runtime named 'fake-saver'") as error:
+        registry.runtime("fake-saver")  # a converter's name is no runtime's
+    assert "fake-reference, fake-runner" in str(error.value)
+    with pytest.raises(PluginError, match="no model named 'no-such-case'"):
+        registry.case("no-such-case")
+    with pytest.raises(PluginError, match="installed oracles: none"):
+        registry.oracle("numeric")
 
 
 def test_allow_and_block_lists(monkeypatch):

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 from tracker.cases import known_sets, manifest_hash, select
-from tracker.errors import SelectionError
+from tracker.errors import PluginError, SelectionError
 from tracker.registry import Registry
 from tracker.render import render_table
 
@@ -52,10 +52,10 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _show(registry: Registry, case_id: str) -> int:
-    cases = {c.id: c for c in registry.cases}
-    case = cases.get(case_id)
-    if case is None:
-        raise SelectionError(f"no case named {case_id!r}", hint="see `tracker models list`")
+    try:
+        case = registry.case(case_id)
+    except PluginError:
+        raise SelectionError(f"no case named {case_id!r}", hint="see `tracker models list`") from None
     owner = registry.owner("model", case.id)
     print(f"id:          {case.id}")
     print(f"hash:        {case.content_hash}")

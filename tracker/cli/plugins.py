@@ -28,10 +28,10 @@ def main(args: argparse.Namespace) -> int:
         components = [(k, n) for k, n in info.provides if k != "model"]
         models = sum(1 for k, _ in info.provides if k == "model")
         for kind, name in components:
-            component = registry.components[kind][name]
+            component = registry.component(kind, name)
             reason = component.unavailable_reason()
             if reason is None and kind == "runtime":
-                not_runnable = component.not_runnable_reason()
+                not_runnable = registry.runtime(name).not_runnable_reason()
                 reason = f"not runnable here: {not_runnable}" if not_runnable else None
             rows.append({
                 "plugin": info.name, "distribution": info.distribution, "version": info.version,

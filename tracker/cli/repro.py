@@ -100,8 +100,8 @@ def main(args: argparse.Namespace) -> int:
                              "in Python; its installer's message is in `tracker results`")
     registry = Registry.load()
     try:
-        components = [registry.get(kind, row[kind]) for kind in ("framework", "converter", "runtime")]
-        components.append(comparing_oracle(registry, judges))
+        components = [registry.framework(row["framework"]), registry.converter(row["converter"]),
+                      registry.runtime(row["runtime"]), comparing_oracle(registry, judges)]
         text = script(
             Failure(
                 result_id=row["result_id"], case_id=row["case_id"], case_hash=row["case_hash"],

@@ -78,14 +78,14 @@ class CaseRun:
 
             registry = Registry.load()
         job = self.job
-        self.case: ModelCase = registry.get("model", job.case_id)
+        self.case: ModelCase = registry.case(job.case_id)
         if self.case.content_hash != job.case_hash:
             raise RuntimeError(f"case {job.case_id} changed while the sweep ran; rerun it")
-        self.framework: Framework = registry.get("framework", job.framework)
-        self.converter: Converter = registry.get("converter", job.converter)
-        self.runtime: Runtime = registry.get("runtime", job.runtime)
-        self.second: Runtime | None = registry.get("runtime", job.second_runtime) if job.second_runtime else None
-        self.oracles: list[Oracle] = [registry.get("oracle", name) for name in job.oracles]
+        self.framework: Framework = registry.framework(job.framework)
+        self.converter: Converter = registry.converter(job.converter)
+        self.runtime: Runtime = registry.runtime(job.runtime)
+        self.second: Runtime | None = registry.runtime(job.second_runtime) if job.second_runtime else None
+        self.oracles: list[Oracle] = [registry.oracle(name) for name in job.oracles]
         self.output_oracles = [o for o in self.oracles
                                if o.stage == "outputs" and o.applies_to(self.converter.output_format)]
 

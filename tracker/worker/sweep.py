@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -81,10 +80,10 @@ class Sweep:
         pair = self.pair
         names = list(pair.oracles) or sorted(registry.oracles)
         parts = Components(
-            framework=registry.get("framework", pair.framework),
-            converter=registry.get("converter", pair.converter),
-            runtime=registry.get("runtime", pair.runtime),
-            oracles=plan.checked_oracles(pair, [registry.get("oracle", name) for name in names]),
+            framework=registry.framework(pair.framework),
+            converter=registry.converter(pair.converter),
+            runtime=registry.runtime(pair.runtime),
+            oracles=plan.checked_oracles(pair, [registry.oracle(name) for name in names]),
             second_runtime=self._second_runtime(registry),
         )
         plan.check_converter(pair, parts.converter)
@@ -112,7 +111,7 @@ class Sweep:
         would have run (what the environment would have installed is unknown, so a
         case's own ``requires`` cannot be checked: only the converter's refusals count)."""
         registry = Registry.load()
-        converter = registry.get("converter", self.pair.converter)
+        converter = registry.converter(self.pair.converter)
         cases = plan.accepted(self._selected(registry), converter, self.pair.options)
         env = unbuildable(self.pair.requested())
         with Store.open(self.options.store) as store:
@@ -129,7 +128,7 @@ class Sweep:
         name = self.pair.second_runtime
         if name is None:
             return None
-        reason = plan.cannot_run(registry.get("runtime", name))  # a misspelled name is a plugin error
+        reason = plan.cannot_run(registry.runtime(name))  # a misspelled name is a plugin error
         if reason:
             self.out(f"   warning: the second runtime {name} cannot run here ({reason}): failures are not localized")
             return None

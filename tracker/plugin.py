@@ -38,6 +38,19 @@ Then add a pipeline that uses it to a file in ``envs/`` (see ``envs/README.md``)
 ``tracker plugins`` lists it. The contracts of every hook are in
 :mod:`tracker.hookspecs`; the base classes in :mod:`tracker.api`.
 
+Everything a plugin may use of the core is importable from this module (``__all__``):
+the base classes and the values they exchange, and a few helpers: :func:`load_object`
+(``"module:attribute"`` to an object), :func:`missing_modules` (which modules cannot be
+found, nothing imported), :func:`exception_chain` (an exception and its causes, to
+classify a failure), :data:`FAILURE_STAGES` (what :meth:`Converter.failure_stage` may
+return) and :class:`ConfigError` (a bad option in ``envs/``). Plugins import nothing
+else of ``tracker`` (a unit test checks). A plugin that uses another plugin's helpers
+(the tf2onnx converter calls TensorFlow models as :mod:`tracker_tensorflow.calls` says)
+names that plugin's distribution in its ``dependencies``, as it names
+``converter-tracker``; or, when only some of its work needs it (the coremltools
+converter takes PyTorch and TensorFlow models), in an extra
+(``[project.optional-dependencies]``), imported inside the functions that use it.
+
 Switches, by environment variable:
 
 - ``TRACKER_PLUGINS=a,b``: load only these entry points (an allowlist).
@@ -52,17 +65,23 @@ from __future__ import annotations
 import pluggy
 
 from tracker.api import (
+    FAILURE_STAGES,
     ConversionRequest,
     Converter,
     Evidence,
+    ExtraRun,
     Framework,
     MetricDeclaration,
     Oracle,
     Runtime,
     Verdict,
+    load_object,
+    missing_modules,
 )
 from tracker.cases import ModelCase
+from tracker.errors import ConfigError
 from tracker.inputs import InputSpec
+from tracker.signatures import exception_chain
 
 hookimpl = pluggy.HookimplMarker("tracker")
 
@@ -70,9 +89,12 @@ ENTRY_POINT_GROUP = "tracker"
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FAILURE_STAGES",
+    "ConfigError",
     "ConversionRequest",
     "Converter",
     "Evidence",
+    "ExtraRun",
     "Framework",
     "InputSpec",
     "MetricDeclaration",
@@ -80,5 +102,8 @@ __all__ = [
     "Oracle",
     "Runtime",
     "Verdict",
+    "exception_chain",
     "hookimpl",
+    "load_object",
+    "missing_modules",
 ]

@@ -37,8 +37,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from tracker.plugin import ConversionRequest, Converter, ModelCase
-from tracker.signatures import exception_chain
+from tracker.plugin import ConversionRequest, Converter, ModelCase, exception_chain
 from tracker_coreml.options import CoremlOptions, OptionError
 
 METADATA_CASE = "tracker.case"

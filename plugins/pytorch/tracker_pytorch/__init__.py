@@ -1,5 +1,10 @@
 """PyTorch: builds the PyTorch cases with a fixed seed and runs them eagerly for the
-reference outputs. torch is imported only inside the methods."""
+reference outputs. torch is imported only inside the methods.
+
+:func:`flatten` is this plugin's public contract with converter plugins: one that wraps
+a model to trace it (coremltools') flattens its outputs with it, exactly as the
+reference is flattened, and names ``tracker-pytorch`` among its dependencies (or extras).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.api import Framework, load_object, missing_modules
-from tracker.plugin import ModelCase, hookimpl
+from tracker.plugin import Framework, ModelCase, hookimpl, load_object, missing_modules
 
 
 def threads() -> int:

@@ -21,8 +21,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.api import Framework, load_object
-from tracker.plugin import ModelCase, hookimpl
+from tracker.plugin import Framework, ModelCase, hookimpl, load_object
 from tracker_tensorflow.calls import call_model, configure_threads, first_tensor, flatten, is_keras_model
 
 # The tag of cases whose model is a plain tf.Module (not Keras): tf2onnx's from_keras

@@ -2,7 +2,8 @@
 framework plugin (see /work/helpers/TF_CONTRACT.md and docs/tensorflow.md), in one place.
 
 Converter plugins (tf2onnx, coremltools) use these helpers so that they call the model
-exactly as the reference was computed. ``tracker repro`` copies :func:`is_keras_model`,
+exactly as the reference was computed, and name ``tracker-tensorflow`` among their
+dependencies (or extras). ``tracker repro`` copies :func:`is_keras_model`,
 :func:`call_model` and :func:`flatten` into its scripts with ``inspect.getsource``: they
 import what they need inside, and use nothing else of this module.
 
@@ -15,7 +16,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tracker.inputs import InputSpec
+from tracker.plugin import InputSpec
 
 
 def threads() -> int:

@@ -31,15 +31,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import ConfigError
-from tracker.plugin import ConversionRequest, Converter, ModelCase, hookimpl
-from tracker.signatures import exception_chain
+from tracker.plugin import ConfigError, ConversionRequest, Converter, ModelCase, exception_chain, hookimpl
+from tracker_tensorflow import TF_MODULE_TAG  # a declared dependency; imports no TensorFlow
 from tracker_tf2onnx import diagnosis, saved_model
 from tracker_tf2onnx.diagnosis import ConverterCommandError, NodeConversionError, UnsupportedOpsError
 
 ENTRIES = ("keras", "function", "saved_model")
 OPTIONS = ("entry", "opset", "dynamic")
-TF_MODULE_TAG = "tf-module"  # as tracker_tensorflow.TF_MODULE_TAG (not imported: accepts() stays light)
 _UNSUPPORTED_TEXT = ("is not supported", "not supported", "unsupported", "not implemented", "no conversion for")
 
 __all__ = ["ConverterCommandError", "NodeConversionError", "Tf2onnx", "UnsupportedOpsError"]

@@ -12,7 +12,7 @@ Its graph optimizers' failures (``Failed to apply optimize_transpose``) are only
 warnings: tf2onnx restores the graph and goes on, so they stay in the case's log.
 
 :func:`stage_of` maps an error to the converter stages of the published failure analysis
-(:data:`tracker.api.FAILURE_STAGES`) from the tf2onnx modules its traceback runs through.
+(:data:`tracker.plugin.FAILURE_STAGES`) from the tf2onnx modules its traceback runs through.
 """
 
 from __future__ import annotations

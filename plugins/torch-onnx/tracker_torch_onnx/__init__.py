@@ -27,8 +27,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from tracker.plugin import ConversionRequest, Converter, hookimpl
-from tracker.signatures import exception_chain
+from tracker.plugin import ConversionRequest, Converter, exception_chain, hookimpl
 
 _UNSUPPORTED_TYPES = {"UnsupportedOperatorError", "DispatchError", "OnnxExporterError"}
 _UNSUPPORTED_TEXT = (

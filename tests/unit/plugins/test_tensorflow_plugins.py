@@ -215,7 +215,8 @@ def test_a_crash_of_the_command_line_is_a_crash_of_the_case_with_its_signal(tmp_
 
     crashing = ('import os, signal, sys; print("dying", file=sys.stderr, flush=True); '
                 'os.kill(os.getpid(), signal.SIGABRT)')
-    driver = (f"import sys; sys.path.insert(0, {str(ROOT / 'plugins' / 'tf2onnx')!r}); "
+    plugins = [str(ROOT / "plugins" / plugin) for plugin in ("tf2onnx", "tensorflow")]  # and its dependency
+    driver = (f"import sys; sys.path[:0] = {plugins!r}; "
               "from tracker_tf2onnx.saved_model import run_command; "
               f"run_command([sys.executable, '-c', {crashing!r}], {{}}); print('survived')")
     process = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=60,

@@ -3,8 +3,10 @@
 Standard library and ``packaging`` only; :mod:`tracker.bisect.driver` runs it. The steps:
 
 1. :func:`released_versions` reads the package's releases from the index (PyPI's JSON
-   API), leaving out yanked releases and, unless asked, pre-releases.
-2. :func:`candidates` keeps those after ``good`` up to ``bad``, in version order.
+   API, :func:`project_releases`, which ``tracker releases`` reads as well); an index that
+   cannot be read is an :class:`IndexUnavailable` error (exit code 7).
+2. :func:`candidates` keeps those after ``good`` up to ``bad``, in version order, leaving
+   out yanked releases and, unless asked, pre-releases.
 3. :class:`Bisection` chooses which release to try next. Each probe is judged ``good``
    (every watched case has the outcome it had at ``good``), ``bad`` (one differs) or
    ``skip`` (the release cannot be installed or imported: ``env_error``). A skipped
@@ -22,6 +24,7 @@ import math
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -37,26 +40,61 @@ class Release:
     yanked: bool = False
 
 
-def released_versions(package: str, index: str = DEFAULT_INDEX, timeout: float = 30) -> list[Release]:
-    """Every release of ``package`` on the index; a release is yanked when all its files are."""
+class IndexUnavailable(TrackerError):
+    """The package index cannot be reached, or answers something that is not its JSON API."""
+
+    exit_code = 7
+
+
+def project_releases(package: str, index: str = DEFAULT_INDEX, timeout: float = 30,
+                     *, missing_hint: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Version -> the release's files, as the index's JSON API (``<index>/<package>/json``,
+    shaped as PyPI's) lists them: dicts with ``filename``, ``packagetype``,
+    ``requires_python``, ``upload_time_iso_8601``, ``yanked``."""
     url = f"{index.rstrip('/')}/{package}/json"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https URL)
             data = json.load(response)
     except urllib.error.HTTPError as error:
         if error.code == 404:
-            raise ConfigError(f"{package!r} is not on the index {index}",
-                              hint="check the spelling of --package") from error
-        raise TrackerError(f"the index {url} answered {error.code}: {error.reason}") from error
+            raise ConfigError(f"{package!r} is not on the index {index}", hint=missing_hint) from error
+        raise IndexUnavailable(f"the index {url} answered {error.code}: {error.reason}; "
+                               "try again later, or point --index at another PyPI JSON API") from error
+    except ValueError as error:  # not JSON (json.JSONDecodeError is a ValueError)
+        raise _not_the_json_api(url, "not JSON") from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise TrackerError(
-            f"cannot read the releases of {package} from {url}: {error}",
-            hint="check the network, or point --index at a reachable PyPI JSON API",
+        reason = getattr(error, "reason", error)
+        raise IndexUnavailable(
+            f"cannot read the releases of {package} from {url}: {reason}; check the network, "
+            "or point --index at a reachable PyPI JSON API"
         ) from error
+    releases = data.get("releases") if isinstance(data, dict) else None
+    if not isinstance(releases, dict) or not all(
+        isinstance(files, list) and all(isinstance(f, dict) and isinstance(f.get("filename"), str)
+                                        for f in files)
+        for files in releases.values()
+    ):
+        raise _not_the_json_api(url, "no 'releases' mapping versions to lists of files")
+    return releases
+
+
+def _not_the_json_api(url: str, what: str) -> IndexUnavailable:
+    return IndexUnavailable(f"the index {url} answered something that is not PyPI's JSON API "
+                            f"({what}); point --index at a PyPI JSON API such as {DEFAULT_INDEX}")
+
+
+def released_versions(package: str, index: str = DEFAULT_INDEX, timeout: float = 30) -> list[Release]:
+    """Every release of ``package`` on the index; a release is yanked when all its files are."""
+    releases = project_releases(package, index, timeout, missing_hint="check the spelling of --package")
     return [
-        Release(version, yanked=bool(files) and all(f.get("yanked") for f in files))
-        for version, files in data.get("releases", {}).items()
+        Release(version, yanked=is_yanked(files))
+        for version, files in releases.items()
     ]
+
+
+def is_yanked(files: list[dict[str, Any]]) -> bool:
+    """A release is yanked when it has files and every one of them is."""
+    return bool(files) and all(f.get("yanked") for f in files)
 
 
 def candidates(

@@ -45,5 +45,11 @@ class SelectionError(TrackerError):
     exit_code = 6
 
 
+class IndexUnavailable(TrackerError):
+    """The package index cannot be reached, or answers something that is not its JSON API."""
+
+    exit_code = 7
+
+
 class InternalError(Exception):
     """A bug in the tracker itself; reported with a traceback."""

@@ -10,7 +10,8 @@ import pytest
 from planted_index import (HERE, PLANTED_MATRIX, closed_port_url, file, planted_index,
                            planted_projects, write_planted_matrix)
 
-from tracker.bisect.search import IndexUnavailable, project_releases, released_versions
+from tracker.bisect.search import project_releases, released_versions
+from tracker.errors import IndexUnavailable
 from tracker.errors import ConfigError
 from tracker.matrix import load_matrix
 from tracker.matrix_edit import AxisEdit, append, edit_texts, locate_arrays, write

@@ -28,7 +28,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, IndexUnavailable, TrackerError
 
 DEFAULT_INDEX = "https://pypi.org/pypi"
 GOOD, BAD, SKIP = "good", "bad", "skip"
@@ -38,12 +38,6 @@ GOOD, BAD, SKIP = "good", "bad", "skip"
 class Release:
     version: str
     yanked: bool = False
-
-
-class IndexUnavailable(TrackerError):
-    """The package index cannot be reached, or answers something that is not its JSON API."""
-
-    exit_code = 7
 
 
 def project_releases(package: str, index: str = DEFAULT_INDEX, timeout: float = 30,

@@ -28,13 +28,17 @@ PROG = "nox -s bisect --"
 def bisect_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Find the first release of PACKAGE whose outcome differs from --good's.",
+        description="Find the first release of PACKAGE between two releases at which a watched case "
+                    "changed outcome (a regression, a fix or another failure), for each watched case.",
     )
     parser.add_argument("--package", required=True, help="an axis of the matrix, e.g. onnxruntime")
-    parser.add_argument("--good", required=True, metavar="VERSION", help="the older release")
-    parser.add_argument("--bad", required=True, metavar="VERSION", help="the newer release")
-    parser.add_argument("--pipeline", default=None, help="pipeline of envs/ (default: the only one with PACKAGE)")
-    parser.add_argument("--variant", default=None, help="its variant (default: the first with PACKAGE)")
+    parser.add_argument("--good", "--from", dest="good", required=True, metavar="VERSION",
+                        help="one end (the older, usually: the ends may be given in either order)")
+    parser.add_argument("--bad", "--to", dest="bad", required=True, metavar="VERSION", help="the other end")
+    parser.add_argument("--pipeline", default=None, help="pipeline of envs/ (default: as --variant)")
+    parser.add_argument("--variant", default=None,
+                        help="its variant (default: the only variant with PACKAGE as an axis, else the only "
+                             "one whose results at both ends are in the store)")
     parser.add_argument("--case", dest="cases", nargs="+", default=[], metavar="ID",
                         help="the cases to watch (default: those whose outcome differs at --good and --bad)")
     parser.add_argument("--pre", action="store_true", help="include pre-releases")

@@ -1,9 +1,14 @@
 """The bisection of one package's releases, behind a probe callback.
 
-:func:`bisect` chooses the pair each release is probed in (:mod:`tracker.bisect.template`),
-reads the outcomes stored at each end from the store, sweeps a release only when the
-store lacks them, watches the cases whose outcome differs between the ends (or those
-given), and searches (:class:`~tracker.bisect.search.Bisection`). Sweeping is the
+:func:`bisect` puts the two ends in version order (they may be given either way),
+chooses the pair each release is probed in (:mod:`tracker.bisect.template`; the variant,
+when several have the package as an axis and none is named, is the only one whose
+results at both ends are stored), reads the outcomes stored at each end from the store,
+sweeps a release only when the store lacks them, watches the cases whose outcome differs
+between the ends (or those given), and searches (:class:`~tracker.bisect.search.Bisection`)
+for the first release at which any watched case changed. The watched cases that had not
+changed there are searched for again over the releases after it, and so on, each search
+reusing the outcomes already read: every case gets its own release. Sweeping is the
 caller's: ``sweep(pair)`` builds and sweeps one pair's environment and returns the id of
 the environment it stored results under, or None when the sweep failed.
 """
@@ -11,16 +16,22 @@ the environment it stored results under, or None when the sweep failed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+from packaging.utils import canonicalize_name as canonical_name
+from packaging.version import InvalidVersion, Version
 
 from tracker.bisect.search import BAD, DEFAULT_INDEX, SKIP, Bisection, Release, candidates, judge, max_probes
 from tracker.bisect.search import released_versions as index_releases
-from tracker.bisect.template import bisect_template, with_version
-from tracker.store.views import query_rows
-from tracker.errors import TrackerError
-from tracker.matrix import Pair
+from tracker.bisect.summary import BisectResult, CaseChange, Step
+from tracker.bisect.template import Template, bisect_template, with_version
+from tracker.errors import ConfigError, TrackerError
+from tracker.matrix import Pair, load_matrix
 from tracker.store import Store
+from tracker.store.views import ResultRow, query_rows
+
+__all__ = ["BisectOptions", "BisectResult", "CaseChange", "Probe", "Step", "bisect", "stored_outcomes"]
 
 # sweeps one pair; returns the id of the environment its results are stored under, or
 # None when the sweep failed
@@ -32,7 +43,7 @@ class BisectOptions:
     """What ``nox -s bisect --`` asks (see :func:`tracker.bisect.cli.bisect_parser`)."""
 
     package: str
-    good: str
+    good: str  # the two ends, in either order (--good/--from, --bad/--to)
     bad: str
     store: Path
     pipeline: str | None = None
@@ -45,97 +56,193 @@ class BisectOptions:
     index: str = DEFAULT_INDEX
 
 
-@dataclasses.dataclass(frozen=True)
-class CaseChange:
-    """A watched case whose outcome at the first bad release differs from the last good's."""
-
-    case: str
-    before: str
-    after: str | None  # None: the first bad release stored no result for it
-
-
-@dataclasses.dataclass(frozen=True)
-class BisectResult:
-    package: str
-    first_bad: str
-    last_good: str
-    unresolved: tuple[str, ...]  # skipped releases in between: any may be the first bad
-    probed: tuple[str, ...]  # releases judged between the ends, in order
-    built: tuple[str, ...]  # releases whose environment was swept (the rest were stored)
-    changes: tuple[CaseChange, ...]
-
-    def lines(self) -> list[str]:
-        """The summary ``nox -s bisect`` prints last."""
-        lines = [f"first bad release: {self.package} {self.first_bad} (last good: {self.last_good})"]
-        if self.unresolved:
-            lines.append(f"   could not be tried, so the change may be in: {', '.join(self.unresolved)}")
-        lines += [f"   {c.case}: {c.before} at {self.last_good} -> {c.after} at {self.first_bad}"
-                  for c in self.changes]
-        lines.append(f"   {len(self.probed)} releases probed, {len(self.built)} environments swept "
-                     f"(the rest were in the store)")
-        return lines
-
-
 def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[[str], None],
            releases: Callable[[str, str], Iterable[Release]] = index_releases) -> BisectResult:
-    """Find the first release of ``options.package`` after ``good`` up to ``bad`` whose
-    outcome differs from ``good``'s. ``releases(package, index)`` lists the package's
-    releases; ``log`` gets the progress lines. Raises :class:`TrackerError` when an end
-    cannot be installed, nothing differs, a sweep fails or too many releases are skipped."""
-    template = bisect_template(matrix, options.package, options.good,
-                               pipeline=options.pipeline, variant=options.variant)
-    versions = candidates(releases(options.package, options.index), options.good, options.bad,
+    """Find, for each watched case, the first release of ``options.package`` between the
+    ends whose outcome differs from the older end's. ``releases(package, index)`` lists the
+    package's releases; ``log`` gets the progress lines. Raises :class:`TrackerError`
+    when an end cannot be installed, nothing differs, a sweep fails or too many releases
+    are skipped; :class:`ConfigError` when the variant is not clear."""
+    older, newer = _in_order(options.good, options.bad, log)
+    pipeline, variant = _choose_variant(options, matrix, older, newer, log)
+    template = bisect_template(matrix, options.package, older, pipeline=pipeline, variant=variant)
+    versions = candidates(releases(options.package, options.index), older, newer,
                           pre=options.pre, yanked=options.yanked)
-    log(f"{len(versions)} releases after {options.good} up to {options.bad}: {', '.join(versions)}; "
+    log(f"{len(versions)} releases after {older} up to {newer}: {', '.join(versions)}; "
         f"at most {max_probes(len(versions))} to try")
-    built: list[str] = []
-    good_companions = template.companions.get(options.good, ())
+    probes = _Probes(options, template, older, sweep, log)
+    at_older, at_newer = probes.outcomes_at(older), probes.outcomes_at(newer)
+    _check_ends(options, {older: at_older, newer: at_newer})
+    changed = sorted(c for c in at_older if at_newer.get(c, at_older[c]) != at_older[c])
+    if not changed:
+        raise TrackerError(f"no {'watched ' if options.cases else ''}case has another outcome at "
+                           f"{options.package} {newer} than at {older}: nothing to bisect")
+    watched = list(options.cases) or changed
+    log(f"watching {len(watched)} cases: " + ", ".join(f"{c} ({at_older[c]} -> {at_newer.get(c)})" for c in watched))
+    steps: list[Step] = []
+    pending, span, bound = watched, versions, 0
+    while pending:
+        if steps:
+            log(f"{len(pending)} cases had not changed at {steps[-1].first_changed}: searching the "
+                f"{len(span)} releases after it for {', '.join(pending)}; at most {max_probes(len(span))} to try")
+        bound += max_probes(len(span))
+        step = _search(options, steps[-1].first_changed if steps else older, span,
+                       {c: at_older[c] for c in pending}, probes, log)
+        steps.append(step)
+        moved = {change.case for change in step.changes}
+        pending = [c for c in pending if c not in moved and at_newer.get(c, at_older[c]) != at_older[c]]
+        span = versions[versions.index(step.first_changed) + 1:]
+    moved = {change.case for step in steps for change in step.changes}
+    return BisectResult(
+        package=options.package, older=older, newer=newer, steps=tuple(steps),
+        unchanged=tuple((c, at_older[c]) for c in watched if c not in moved),
+        probed=tuple(probes.probed), built=tuple(probes.built), bound=bound,
+    )
 
-    def outcomes_at(version: str) -> dict[str, str]:
-        """Stored outcomes at ``version``; its environment is built and swept if needed."""
-        companions = (options.companions if options.companions is not None
-                      else template.companions.get(version, good_companions))
-        pair = with_version(template.pair, options.package, version, companions,
-                            template.allow_cuda.get(version, ""))
-        known = stored_outcomes(options.store, options.cases, label=pair.id)
-        if not known or set(options.cases) - set(known):
-            built.append(version)
-            log(f"building and sweeping {pair.id}" + (f" (with {', '.join(companions)})" if companions else ""))
-            env_id = sweep(pair)
-            if env_id is None:
-                raise TrackerError(f"the sweep of {pair.id} failed (its output is above)")
-            known = stored_outcomes(options.store, options.cases, label=pair.id, env_id=env_id)
-        return known
 
-    at_good, at_bad = outcomes_at(options.good), outcomes_at(options.bad)
-    for end, found in ((options.good, at_good), (options.bad, at_bad)):
+def _in_order(good: str, bad: str, log: Callable[[str], None]) -> tuple[str, str]:
+    """The ends, older first; given newer first, they are swapped and that is said."""
+    try:
+        newer_first, same = Version(good) > Version(bad), Version(good) == Version(bad)
+    except InvalidVersion:
+        return good, bad  # candidates() says which one is not a version
+    if same:
+        raise ConfigError(f"--good and --bad are both {good}: give the two releases to bisect between")
+    if not newer_first:
+        return good, bad
+    log(f"the ends were given newer first: searching from {bad} up to {good}")
+    return bad, good
+
+
+def _check_ends(options: BisectOptions, ends: dict[str, dict[str, str]]) -> None:
+    for end, found in ends.items():
         if judge(found, found) == SKIP:
             raise TrackerError(f"{options.package} {end} cannot be installed or imported: see its env_error "
                                f"(tracker results --store {options.store})")
-    changed = sorted(c for c in at_good if at_bad.get(c, at_good[c]) != at_good[c])
-    if not changed:
-        raise TrackerError(f"no {'watched ' if options.cases else ''}case has another outcome at "
-                           f"{options.package} {options.bad} than at {options.good}: nothing to bisect")
-    watched = list(options.cases) or changed
-    at_good = {c: at_good[c] for c in watched}
-    log(f"watching {len(watched)} cases: " + ", ".join(f"{c} ({at_good[c]} -> {at_bad.get(c)})" for c in watched))
-    bisection = Bisection(options.good, versions, max_skips=options.max_skips)
+        missing = sorted(set(options.cases) - set(found))
+        if missing:
+            raise TrackerError(f"{options.package} {end} stored no result for {', '.join(missing)}: "
+                               f"check the case ids (tracker cases lists them)")
+
+
+def _search(options: BisectOptions, start: str, span: Sequence[str], baseline: dict[str, str],
+            probes: _Probes, log: Callable[[str], None]) -> Step:
+    """The first release of ``span`` (those after ``start``) at which a case of
+    ``baseline`` has another outcome; releases already probed are judged without a probe."""
+    def verdict(outcomes: dict[str, str]) -> str:
+        return judge(baseline, {c: o for c, o in outcomes.items() if c in baseline})
+
+    known = {v: verdict(probes.seen[v]) for v in span if v in probes.seen}
+    bisection = Bisection(start, list(span), max_skips=options.max_skips, known=known)
     while (version := bisection.next_probe()) is not None:
-        verdict = judge(at_good, {c: o for c, o in outcomes_at(version).items() if c in at_good})
+        found = verdict(probes.outcomes_at(version, probing=True))
         note = {SKIP: "cannot be installed or imported: skipped",
-                BAD: f"an outcome differs from {options.good}'s"}.get(verdict, f"as at {options.good}")
-        log(f"{options.package} {version}: {verdict} ({note})")
-        bisection.record(version, verdict)
-    after = outcomes_at(bisection.first_bad)
-    return BisectResult(
-        package=options.package,
-        first_bad=bisection.first_bad,
-        last_good=bisection.last_good,
+                BAD: f"an outcome differs from {start}'s"}.get(found, f"as at {start}")
+        log(f"{options.package} {version}: {found} ({note})")
+        bisection.record(version, found)
+    after = probes.outcomes_at(bisection.first_bad)
+    return Step(
+        first_changed=bisection.first_bad, last_unchanged=bisection.last_good,
         unresolved=tuple(bisection.unresolved),
-        probed=tuple(bisection.probed),
-        built=tuple(built),
-        changes=tuple(CaseChange(c, at_good[c], after.get(c)) for c in watched if after.get(c) != at_good[c]),
+        changes=tuple(CaseChange(c, o, after.get(c)) for c, o in baseline.items() if after.get(c) != o),
     )
+
+
+class _Probes:
+    """The outcomes at each release: stored ones, else swept; each release read once."""
+
+    def __init__(self, options: BisectOptions, template: Template, older: str, sweep: Probe,
+                 log: Callable[[str], None]) -> None:
+        self.options, self.template, self.older = options, template, older
+        self.sweep, self.log = sweep, log
+        self.seen: dict[str, dict[str, str]] = {}
+        self.probed: list[str] = []  # judged between the ends, in order
+        self.built: list[str] = []  # swept: the store lacked them
+
+    def outcomes_at(self, version: str, *, probing: bool = False) -> dict[str, str]:
+        if probing:
+            self.probed.append(version)
+        if version not in self.seen:
+            self.seen[version] = self._read_or_sweep(version)
+        return self.seen[version]
+
+    def _read_or_sweep(self, version: str) -> dict[str, str]:
+        options = self.options
+        companions = _companions(self.template, version, self.older, options.companions)
+        pair = probed_pair(self.template, options.package, version, self.older, options.companions)
+        known = stored_outcomes(options.store, options.cases, label=pair.id)
+        if known and not set(options.cases) - set(known):
+            return known
+        self.built.append(version)
+        self.log(f"building and sweeping {pair.id}" + (f" (with {', '.join(companions)})" if companions else ""))
+        env_id = self.sweep(pair)
+        if env_id is None:
+            raise TrackerError(f"the sweep of {pair.id} failed (its output is above)")
+        return stored_outcomes(options.store, options.cases, label=pair.id, env_id=env_id)
+
+
+def probed_pair(template: Template, package: str, version: str, older: str,
+                companions: tuple[str, ...] | None = None) -> Pair:
+    """The pair ``version`` is probed in: with ``companions``, else those the matrix gives
+    that version, else those of the older end."""
+    return with_version(template.pair, package, version, _companions(template, version, older, companions),
+                        template.allow_cuda.get(version, ""))
+
+
+def _companions(template: Template, version: str, older: str, given: tuple[str, ...] | None) -> tuple[str, ...]:
+    if given is not None:
+        return given
+    return template.companions.get(version, template.companions.get(older, ()))
+
+
+def _choose_variant(options: BisectOptions, matrix: Path, older: str, newer: str,
+                    log: Callable[[str], None]) -> tuple[str | None, str | None]:
+    """``--pipeline`` and ``--variant``; when no variant is named and several have the
+    package as an axis, the only one whose results (of the watched cases) at both ends are
+    in the store. None or several: a :class:`ConfigError` listing them."""
+    if options.variant is not None:
+        return options.pipeline, options.variant
+    templates = _variants_with_axis(matrix, options.package, older, options.pipeline)
+    if len(templates) < 2:
+        return options.pipeline, None
+    rows = _rows(options.store)
+
+    def stored_at_both_ends(template: Template) -> bool:
+        return all(_covers(rows, options.cases, probed_pair(template, options.package, end, older,
+                                                            options.companions).id)
+                   for end in (older, newer))
+
+    stored = [key for key, template in templates.items() if stored_at_both_ends(template)]
+    several_pipelines = len({pipeline for pipeline, _ in templates}) > 1
+    names = {key: ".".join(key) if several_pipelines else key[1] for key in templates}
+    what = f"results of {', '.join(options.cases)}" if options.cases else "results"
+    where = f"{options.package} {older} and {newer}"
+    if len(stored) == 1:
+        log(f"variant {names[stored[0]]}: the only one of {', '.join(names.values())} with {what} "
+            f"at {where} in the store")
+        return stored[0]
+    option = "--pipeline and --variant" if several_pipelines else "--variant"
+    if stored:
+        raise ConfigError(f"{options.package} is an axis of {len(templates)} variants and the store has {what} at "
+                          f"{where} for {len(stored)}: choose one of {', '.join(names[k] for k in stored)} "
+                          f"with {option}")
+    raise ConfigError(f"{options.package} is an axis of {len(templates)} variants and the store has {what} at "
+                      f"{where} for none: choose one of {', '.join(names.values())} with {option}")
+
+
+def _variants_with_axis(matrix: Path, package: str, older: str,
+                        pipeline: str | None) -> dict[tuple[str, str], Template]:
+    """The bisection template of each variant (of ``pipeline``) with ``package`` as an axis."""
+    keys = dict.fromkeys((p.pipeline, p.variant) for p in load_matrix(matrix) if pipeline in (None, p.pipeline))
+    templates = {}
+    for key in keys:
+        try:
+            template = bisect_template(matrix, package, older, pipeline=key[0], variant=key[1])
+        except ConfigError:
+            continue  # not a package of this variant
+        if any(canonical_name(a.package) == canonical_name(package) for a in template.pair.axes):
+            templates[key] = template
+    return templates
 
 
 def stored_outcomes(store: Path, cases: Iterable[str], *, label: str,
@@ -144,12 +251,26 @@ def stored_outcomes(store: Path, cases: Iterable[str], *, label: str,
     named by the label of the pair it was built for or by its id (an environment keeps
     the label of the first pair that built it: an identical one built for another label
     is the same). Nothing when there is no store yet."""
+    return _newest_outcomes(_rows(store), cases, label=label, env_id=env_id)
+
+
+def _rows(store: Path) -> list[ResultRow]:
     if not store.is_file():
-        return {}
+        return []
     with Store.open(store, read_only=True) as handle:
-        rows = query_rows(handle)
+        return list(query_rows(handle))
+
+
+def _covers(rows: Sequence[ResultRow], cases: Sequence[str], label: str) -> bool:
+    """Whether ``rows`` hold results at ``label`` (of every one of ``cases``, if any)."""
+    found = _newest_outcomes(rows, cases, label=label)
+    return bool(found) and not set(cases) - set(found)
+
+
+def _newest_outcomes(rows: Iterable[ResultRow], cases: Iterable[str], *, label: str,
+                     env_id: str | None = None) -> dict[str, str]:
     wanted = set(cases)
-    newest: dict[str, dict] = {}
+    newest: dict[str, ResultRow] = {}
     for row in rows:
         if wanted and row["case_id"] not in wanted:
             continue

@@ -12,7 +12,7 @@ import pytest
 from tracker_fake_plugin import fake_case
 
 from tracker.bisect import Release
-from tracker.bisect.cli import main
+from tracker.bisect.cli import bisect_parser, main, options_of
 from tracker.bisect.driver import BisectOptions, BisectResult, CaseChange, bisect
 from tracker.envinfo import Environment, unbuildable
 from tracker.errors import ConfigError, TrackerError
@@ -39,20 +39,22 @@ CASES = ["op-a", "op-b", "op-c"]
 
 class PlantedSweep:
     """Sweeps a pair by storing, for each case, the outcome planted at the pair's release
-    of ``package``: ``ok`` before ``first_bad[case]``, the planted outcome from it on;
-    ``env_error`` for every case at an unbuildable release."""
+    of ``package``: a case's timeline ``("ok", "1.6", "incorrect", ...)`` reads "ok, from
+    1.6 on incorrect, ..." (a case with none is ``ok`` throughout); ``env_error`` for every
+    case at an unbuildable release."""
 
-    def __init__(self, store, package="fakert", first_bad=None, unbuildable=(), failing=()):
+    def __init__(self, store, package="fakert", timelines=None, unbuildable=(), failing=()):
         self.store, self.package = store, package
-        self.first_bad = first_bad or {}
+        self.timelines = timelines or {}
         self.unbuildable, self.failing = set(unbuildable), set(failing)
         self.swept: list[Pair] = []
 
     def outcome(self, case: str, version: str) -> str:
-        change = self.first_bad.get(case)
-        if change is None or RELEASES.index(version) < RELEASES.index(change[0]):
-            return "ok"
-        return change[1]
+        first, *changes = self.timelines.get(case, ("ok",))
+        for since, outcome in zip(changes[::2], changes[1::2], strict=True):
+            if RELEASES.index(version) >= RELEASES.index(since):
+                first = outcome
+        return first
 
     def __call__(self, pair: Pair) -> str | None:
         self.swept.append(pair)
@@ -70,7 +72,7 @@ class PlantedSweep:
                                      model_set=None, manifest_hash="m", case_count=len(cases), argv=[])
             for case in cases:
                 store.record_result(ResultRecord(
-                    run_id=run_id, env_id=env.env_id, config_key="k", pipeline=pair.pipeline,
+                    run_id=run_id, env_id=env.env_id, config_key=f"k-{pair.variant}", pipeline=pair.pipeline,
                     variant=pair.variant, framework=pair.framework, converter=pair.converter,
                     runtime=pair.runtime, case_id=case.id, case_hash=case.content_hash,
                     outcome=self.outcome(case.id, version) if buildable else "env_error"))
@@ -93,10 +95,10 @@ def _bisect(matrix, store, sweep, **changes) -> tuple[BisectResult, list[str]]:
 
 
 def test_a_change_is_found_at_the_planted_release_and_reported(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")})
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")})
     result, log = _bisect(matrix, store, sweep)
-    assert (result.first_bad, result.last_good, result.unresolved) == ("1.6", "1.5", ())
-    assert result.changes == (CaseChange("op-a", "ok", "incorrect"),)
+    assert (result.first.first_changed, result.first.last_unchanged, result.first.unresolved) == ("1.6", "1.5", ())
+    assert result.first.changes == (CaseChange("op-a", "ok", "incorrect"),)
     assert len(result.probed) <= 4 and result.built == ("1.0", "1.9", *result.probed)
     assert log[0] == "9 releases after 1.0 up to 1.9: 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9; at most 4 to try"
     assert log[1] == "building and sweeping fake.plain fakert-1.0"
@@ -115,13 +117,14 @@ def test_a_change_is_found_at_the_planted_release_and_reported(matrix, store):
     assert [a.pin for a in probed.axes] == [f"fakert=={result.probed[0]}"] and probed.requires == ("helper==1.0",)
     # the second time every outcome is in the store: nothing is swept
     again, _ = _bisect(matrix, store, PlantedSweep(store, failing=RELEASES))
-    assert again.built == () and (again.first_bad, again.changes) == ("1.6", result.changes)
+    assert again.built == () and (again.first, again.probed) == (result.first, result.probed)
 
 
 def test_unbuildable_releases_are_skipped_and_the_range_they_leave_reported(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-b": ("1.5", "crash")}, unbuildable={"1.4", "1.5"})
+    sweep = PlantedSweep(store, timelines={"op-b": ("ok", "1.5", "crash")}, unbuildable={"1.4", "1.5"})
     result, log = _bisect(matrix, store, sweep)
-    assert (result.first_bad, result.last_good, result.unresolved) == ("1.6", "1.3", ("1.4", "1.5"))
+    assert (result.first.first_changed, result.first.last_unchanged, result.first.unresolved) == (
+        "1.6", "1.3", ("1.4", "1.5"))
     assert "fakert 1.5: skip (cannot be installed or imported: skipped)" in log
     assert result.lines()[:3] == [
         "first bad release: fakert 1.6 (last good: 1.3)",
@@ -131,14 +134,14 @@ def test_unbuildable_releases_are_skipped_and_the_range_they_leave_reported(matr
 
 
 def test_too_many_unbuildable_releases_stop_the_bisection(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-b": ("1.5", "crash")}, unbuildable=RELEASES[1:-1])
+    sweep = PlantedSweep(store, timelines={"op-b": ("ok", "1.5", "crash")}, unbuildable=RELEASES[1:-1])
     with pytest.raises(TrackerError, match="more than --max-skips 1"):
         _bisect(matrix, store, sweep, max_skips=1)
 
 
 @pytest.mark.parametrize("end", ["1.0", "1.9"])
 def test_an_end_that_cannot_be_installed_is_a_clear_error(matrix, store, end):
-    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")}, unbuildable={end})
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")}, unbuildable={end})
     with pytest.raises(TrackerError) as error:
         _bisect(matrix, store, sweep)
     assert str(error.value) == (f"fakert {end} cannot be installed or imported: see its env_error "
@@ -146,7 +149,7 @@ def test_an_end_that_cannot_be_installed_is_a_clear_error(matrix, store, end):
 
 
 def test_a_failed_sweep_is_a_clear_error(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")}, failing={"1.9"})
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")}, failing={"1.9"})
     with pytest.raises(TrackerError, match=r"^the sweep of fake.plain fakert-1.9 failed \(its output is above\)$"):
         _bisect(matrix, store, sweep)
 
@@ -156,31 +159,27 @@ def test_nothing_to_bisect_when_no_case_changes(matrix, store):
         _bisect(matrix, store, PlantedSweep(store))
     other = store.with_name("other.duckdb")
     with pytest.raises(TrackerError, match="^no watched case has another outcome"):
-        _bisect(matrix, other, PlantedSweep(other, first_bad={"op-a": ("1.6", "incorrect")}), cases=("op-b",))
+        _bisect(matrix, other, PlantedSweep(other, timelines={"op-a": ("ok", "1.6", "incorrect")}), cases=("op-b",))
 
 
 def test_only_the_watched_cases_are_bisected(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-a": ("1.3", "incorrect"), "op-c": ("1.7", "timeout")})
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.3", "incorrect"), "op-c": ("ok", "1.7", "timeout")})
     result, log = _bisect(matrix, store, sweep, cases=("op-c",))
-    assert (result.first_bad, result.last_good) == ("1.7", "1.6")
-    assert result.changes == (CaseChange("op-c", "ok", "timeout"),)
+    assert (result.first.first_changed, result.first.last_unchanged) == ("1.7", "1.6")
+    assert result.steps[1:] == () and result.first.changes == (CaseChange("op-c", "ok", "timeout"),)
     assert "watching 1 cases: op-c (ok -> timeout)" in log
-    # without watched cases, both changed cases are watched: the first change wins
-    result, log = _bisect(matrix, store, sweep)
-    assert "watching 2 cases: op-a (ok -> incorrect), op-c (ok -> timeout)" in log
-    assert result.first_bad == "1.3" and result.changes == (CaseChange("op-a", "ok", "incorrect"),)
 
 
 def test_given_companions_replace_the_matrix_ones(matrix, store):
-    sweep = PlantedSweep(store, first_bad={"op-a": ("1.6", "incorrect")})
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")})
     _bisect(matrix, store, sweep, companions=("numpy<2",))
     assert {pin for pair in sweep.swept for a in pair.axes for pin in a.companions} == {"numpy<2"}
 
 
 def test_a_pinned_package_becomes_the_axis_of_the_probes(matrix, store):
-    sweep = PlantedSweep(store, package="helper", first_bad={"op-a": ("1.6", "incorrect")})
+    sweep = PlantedSweep(store, package="helper", timelines={"op-a": ("ok", "1.6", "incorrect")})
     result, _ = _bisect(matrix, store, sweep, package="helper")
-    assert result.first_bad == "1.6"
+    assert result.first.first_changed == "1.6"
     (pair, *_) = sweep.swept
     assert pair.id == "fake.plain fakert-1.9 helper-1.0" and pair.requires == ()
     assert dataclasses.asdict(pair)["runtime_axes"][-1]["package"] == "helper"
@@ -191,3 +190,115 @@ def test_the_command_says_a_user_error_in_one_line(matrix, store, capsys):
                  "--package", "nope", "--good", "1.0", "--bad", "1.9", "--store", str(store)])
     assert code == ConfigError.exit_code
     assert capsys.readouterr().err.startswith(f"nox -s bisect: error: no pair of {matrix} has 'nope' as an axis")
+
+
+def _probes_line(result: BisectResult) -> str:
+    return (f"   {len(result.probed)} releases probed, {len(result.built)} environments swept "
+            f"(the rest were in the store)")
+
+
+@pytest.mark.parametrize(("timelines", "headline", "case_lines"), [
+    ({"op-a": ("incorrect", "1.4", "ok"), "op-b": ("crash", "1.4", "not_runnable")},
+     "first fixed release: fakert 1.4 (last still failing: 1.3)",
+     ["   op-a: incorrect at 1.3 -> ok at 1.4", "   op-b: crash at 1.3 -> not_runnable at 1.4"]),
+    ({"op-a": ("not_runnable", "1.4", "convert_error")},
+     "first bad release: fakert 1.4 (last good: 1.3)", ["   op-a: not_runnable at 1.3 -> convert_error at 1.4"]),
+    ({"op-a": ("incorrect", "1.4", "crash")},
+     "first changed release: fakert 1.4 (last unchanged: 1.3)", ["   op-a: incorrect at 1.3 -> crash at 1.4"]),
+    ({"op-a": ("ok", "1.4", "crash"), "op-b": ("incorrect", "1.4", "ok")},  # one broke, one was fixed
+     "first changed release: fakert 1.4 (last unchanged: 1.3)",
+     ["   op-a: ok at 1.3 -> crash at 1.4", "   op-b: incorrect at 1.3 -> ok at 1.4"]),
+])
+def test_the_summary_says_a_fix_a_regression_or_a_change(matrix, store, timelines, headline, case_lines):
+    result, _ = _bisect(matrix, store, PlantedSweep(store, timelines=timelines))
+    assert result.lines() == [headline, *case_lines, _probes_line(result)]
+
+
+@pytest.mark.parametrize("names", [("--good", "--bad"), ("--from", "--to")])
+def test_the_ends_may_be_given_newer_first(matrix, store, names):
+    timelines = {"op-a": ("incorrect", "1.6", "ok")}
+    in_order, _ = _bisect(matrix, store, PlantedSweep(store, timelines=timelines))
+    args = bisect_parser().parse_args(["--package", "fakert", names[0], "1.9", names[1], "1.0"])
+    reversed_order, log = _bisect(matrix, store, PlantedSweep(store, failing=RELEASES),
+                                  good=options_of(args).good, bad=options_of(args).bad)
+    assert log[0] == "the ends were given newer first: searching from 1.0 up to 1.9"
+    assert (reversed_order.older, reversed_order.newer, reversed_order.steps) == ("1.0", "1.9", in_order.steps)
+    assert reversed_order.lines()[0] == "first fixed release: fakert 1.6 (last still failing: 1.5)"
+    with pytest.raises(ConfigError, match="^--good and --bad are both 1.9: give the two releases"):
+        _bisect(matrix, store, PlantedSweep(store), good="1.9")
+
+
+@pytest.mark.parametrize("second", [("ok", "1.7", "timeout"), ("timeout", "1.7", "ok"), ("ok", "1.5", "crash")])
+def test_cases_changing_at_different_releases_each_get_their_own(matrix, store, second):
+    timelines = {"op-a": ("incorrect", "1.3", "ok"), "op-b": ("crash",), "op-c": second}
+    sweep = PlantedSweep(store, timelines=timelines)
+    result, log = _bisect(matrix, store, sweep, cases=("op-a", "op-b", "op-c"))
+    before, changed, after = second
+    last = RELEASES[RELEASES.index(changed) - 1]
+    assert [(s.first_changed, s.last_unchanged) for s in result.steps] == [("1.3", "1.2"), (changed, last)]
+    verb = "regressed" if before == "ok" else "fixed"
+    assert result.lines() == [
+        "first fixed release: fakert 1.3 (last still failing: 1.2)",
+        "   op-a: incorrect at 1.2 -> ok at 1.3",
+        f"   op-c: {verb} in {changed} ({before} at {last} -> {after} at {changed})",
+        "   op-b: still failing at 1.9 (crash at 1.0 and 1.9)",
+        f"   {len(result.probed)} releases probed in 2 searches (at most 7 with no skip), "
+        f"{len(result.built)} environments swept (the rest were in the store)",
+    ]
+    assert "1 cases had not changed at 1.3: searching the 6 releases after it for op-c; at most 3 to try" in log
+    # no release is probed or swept twice: the second search starts from what the first read
+    assert len(set(result.probed)) == len(result.probed) <= 7
+    assert result.built == ("1.0", "1.9", *result.probed) and len(sweep.swept) == len(result.built)
+
+
+def test_without_watched_cases_every_changed_case_gets_its_release(matrix, store):
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.3", "incorrect"), "op-c": ("ok", "1.7", "timeout")})
+    result, log = _bisect(matrix, store, sweep)
+    assert "watching 2 cases: op-a (ok -> incorrect), op-c (ok -> timeout)" in log
+    assert result.lines()[:3] == [
+        "first bad release: fakert 1.3 (last good: 1.2)",
+        "   op-a: ok at 1.2 -> incorrect at 1.3",
+        "   op-c: regressed in 1.7 (ok at 1.6 -> timeout at 1.7)",
+    ]
+
+
+VARIANTS = MATRIX + """
+[pipeline.fake.variant.other]
+options = {}
+"""
+
+
+@pytest.fixture
+def two_variants(tmp_path):
+    path = tmp_path / "variants.toml"
+    path.write_text(textwrap.dedent(VARIANTS))
+    return path
+
+
+def test_the_variant_is_inferred_from_the_stored_ends(two_variants, store):
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")})
+    with pytest.raises(ConfigError) as error:  # nothing stored: which one?
+        _bisect(two_variants, store, sweep)
+    assert str(error.value) == ("fakert is an axis of 2 variants and the store has results at fakert 1.0 and 1.9 "
+                                "for none: choose one of plain, other with --variant")
+    assert sweep.swept == []
+    _bisect(two_variants, store, sweep, variant="other")
+    inferred, log = _bisect(two_variants, store, PlantedSweep(store, failing=RELEASES))
+    assert log[0] == "variant other: the only one of plain, other with results at fakert 1.0 and 1.9 in the store"
+    assert inferred.built == () and inferred.first.first_changed == "1.6"
+    # only the watched cases count: the store has no result of an unknown one anywhere
+    with pytest.raises(ConfigError, match="^fakert is an axis of 2 variants and the store has results of op-z at"):
+        _bisect(two_variants, store, sweep, cases=("op-z",))
+
+
+def test_several_stored_variants_are_a_one_line_error(two_variants, store, capsys):
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")})
+    for variant in ("plain", "other"):
+        _bisect(two_variants, store, sweep, variant=variant)
+    code = main(["--matrix", str(two_variants), "--nox-python", sys.executable, "--noxfile", "noxfile.py", "--",
+                 "--package", "fakert", "--from", "1.0", "--to", "1.9", "--store", str(store),
+                 "--index", "http://127.0.0.1:9"])  # never reached: no test reads the network
+    assert code == ConfigError.exit_code
+    assert capsys.readouterr().err == (
+        "nox -s bisect: error: fakert is an axis of 2 variants and the store has results at fakert 1.0 and 1.9 "
+        "for 2: choose one of plain, other with --variant\n")

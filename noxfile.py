@@ -261,7 +261,7 @@ def repro(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)
 def bisect(session: nox.Session) -> None:
-    """Find the first release of a package whose outcome differs from a good release's."""
+    """Find the first release of a package that changed an outcome (broke, fixed or changed it)."""
     install_tools(session, [])  # the bisection reads the store: it runs in this environment
     # it sweeps each release it probes with this nox and noxfile (tracker/bisect/probe.py)
     session.run("python", "-m", "tracker.bisect", "--matrix", str(MATRIX), "--nox-python", sys.executable,

@@ -96,15 +96,15 @@ def candidates(
 ) -> list[str]:
     """The releases after ``good`` up to and including ``bad``, in version order.
 
-    ``good`` is the older release. To find a fix, give the older, failing release as
-    ``good``: the bisection finds the first release whose outcome differs from it.
+    ``good`` is the older release (the driver orders the two ends the user gives): the
+    bisection finds the first release whose outcome differs from it, a fix or a regression.
     """
     low, high = _version(good, "--good"), _version(bad, "--bad")
     if not low < high:
         raise ConfigError(
             f"--good {good} must be older than --bad {bad}",
-            hint="to find a fix, give the older (failing) release as --good: bisect finds "
-                 "the first release whose outcome differs from --good's",
+            hint="give two different releases; bisect finds the first release after the older "
+                 "one whose outcome differs from it",
         )
     kept: dict[Version, str] = {}
     for release in releases:

@@ -5,6 +5,7 @@
     nox -s "sweep(torch-onnx.torchscript torch-2.13.0 onnxruntime-1.31.1)"   one pair
     nox -s sweep -t torchscript     ... or by tag
     nox -s bisect -- --package onnxruntime --good 1.24.4 --bad 1.31.1   first changed release
+    nox -s latest -- --set smoke    sweep what the index released since the matrix's newest
     nox -t tests                    the test suite (unit, integration, end to end)
 
 Each ``sweep`` session builds one isolated environment for one converter x runtime
@@ -265,6 +266,15 @@ def bisect(session: nox.Session) -> None:
     install_tools(session, [])  # the bisection reads the store: it runs in this environment
     # it sweeps each release it probes with this nox and noxfile (tracker/bisect/probe.py)
     session.run("python", "-m", "tracker.bisect", "--matrix", str(MATRIX), "--nox-python", sys.executable,
+                "--noxfile", str(ROOT / "noxfile.py"), "--", *session.posargs, env=INSTALLER_ENV)
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def latest(session: nox.Session) -> None:
+    """Sweep the releases newer than the matrix (tracker releases), print what they changed."""
+    install_tools(session, [])  # the comparison reads the store: it runs in this environment
+    # it sweeps each new pair with this nox and noxfile, as bisect does (tracker/bisect/probe.py)
+    session.run("python", "-m", "tracker.latest", "--matrix", str(MATRIX), "--nox-python", sys.executable,
                 "--noxfile", str(ROOT / "noxfile.py"), "--", *session.posargs, env=INSTALLER_ENV)
 
 

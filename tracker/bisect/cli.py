@@ -42,6 +42,12 @@ def bisect_parser() -> argparse.ArgumentParser:
     parser.add_argument("--case", dest="cases", nargs="+", default=[], metavar="ID",
                         help="the cases to watch (default: those whose outcome differs at --good and --bad)")
     parser.add_argument("--pre", action="store_true", help="include pre-releases")
+    parser.add_argument("--dev", action="store_true",
+                        help="then search the dev builds (and pre-releases) published between the last unchanged "
+                             "and the first changed release, when those two are consecutive")
+    parser.add_argument("--axis", dest="axes", nargs="+", default=[], metavar="PIN",
+                        help="keep another axis of the probed pair at this version, e.g. torch==2.13.0 "
+                             "(default: the newest the matrix pairs with --good)")
     parser.add_argument("--yanked", action="store_true", help="include yanked releases")
     parser.add_argument("--max-skips", type=int, default=3,
                         help="releases that cannot be installed before giving up (default: 3)")
@@ -67,7 +73,7 @@ def options_of(args: argparse.Namespace) -> BisectOptions:
         pipeline=args.pipeline, variant=args.variant, cases=tuple(args.cases), pre=args.pre,
         yanked=args.yanked, max_skips=args.max_skips,
         companions=None if args.companions is None else tuple(args.companions),
-        index=args.index or DEFAULT_INDEX,
+        index=args.index or DEFAULT_INDEX, axes=tuple(args.axes), dev=args.dev,
     )
 
 

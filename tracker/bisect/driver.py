@@ -8,7 +8,9 @@ sweeps a release only when the store lacks them, watches the cases whose outcome
 between the ends (or those given), and searches (:class:`~tracker.bisect.search.Bisection`)
 for the first release at which any watched case changed. The watched cases that had not
 changed there are searched for again over the releases after it, and so on, each search
-reusing the outcomes already read: every case gets its own release. Sweeping is the
+reusing the outcomes already read: every case gets its own release. With ``dev``, each
+first changed release is searched again over the dev builds (and pre-releases) published
+between it and the last unchanged one, when those two are consecutive. Sweeping is the
 caller's: ``sweep(pair)`` builds and sweeps one pair's environment and returns the id of
 the environment it stored results under, or None when the sweep failed.
 """
@@ -16,18 +18,22 @@ the environment it stored results under, or None when the sweep failed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+import platform
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from packaging.tags import sys_tags
 from packaging.utils import canonicalize_name as canonical_name
 from packaging.version import InvalidVersion, Version
 
-from tracker.bisect.search import BAD, DEFAULT_INDEX, SKIP, Bisection, Release, candidates, judge, max_probes
+from tracker.bisect.search import (BAD, DEFAULT_INDEX, SKIP, Bisection, Release, builds_between, candidates, judge,
+                                   max_probes)
 from tracker.bisect.search import released_versions as index_releases
 from tracker.bisect.summary import BisectResult, CaseChange, Step
 from tracker.bisect.template import Template, bisect_template, with_version
 from tracker.errors import ConfigError, TrackerError
 from tracker.matrix import Pair, load_matrix
+from tracker.releases import installability
 from tracker.store import Store
 from tracker.store.views import ResultRow, query_rows
 
@@ -54,6 +60,8 @@ class BisectOptions:
     max_skips: int = 3
     companions: tuple[str, ...] | None = None  # pins for every probe; None: the matrix's
     index: str = DEFAULT_INDEX
+    axes: tuple[str, ...] = ()  # other axes of the probed pair (torch==2.13.0); none: the newest
+    dev: bool = False  # go on into the dev builds between the last unchanged and first changed release
 
 
 def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[[str], None],
@@ -65,9 +73,9 @@ def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[
     are skipped; :class:`ConfigError` when the variant is not clear."""
     older, newer = _in_order(options.good, options.bad, log)
     pipeline, variant = _choose_variant(options, matrix, older, newer, log)
-    template = bisect_template(matrix, options.package, older, pipeline=pipeline, variant=variant)
-    versions = candidates(releases(options.package, options.index), older, newer,
-                          pre=options.pre, yanked=options.yanked)
+    template = bisect_template(matrix, options.package, older, pipeline=pipeline, variant=variant, axes=options.axes)
+    on_index = list(releases(options.package, options.index))
+    versions = candidates(on_index, older, newer, pre=options.pre, yanked=options.yanked)
     log(f"{len(versions)} releases after {older} up to {newer}: {', '.join(versions)}; "
         f"at most {max_probes(len(versions))} to try")
     probes = _Probes(options, template, older, sweep, log)
@@ -92,6 +100,10 @@ def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[
         moved = {change.case for change in step.changes}
         pending = [c for c in pending if c not in moved and at_newer.get(c, at_older[c]) != at_older[c]]
         span = versions[versions.index(step.first_changed) + 1:]
+    if options.dev:
+        for index, step in enumerate(steps):
+            steps[index], more = _search_builds(options, step, on_index, versions, probes, log)
+            bound += more
     moved = {change.case for step in steps for change in step.changes}
     return BisectResult(
         package=options.package, older=older, newer=newer, steps=tuple(steps),
@@ -125,18 +137,53 @@ def _check_ends(options: BisectOptions, ends: dict[str, dict[str, str]]) -> None
                                f"check the case ids (tracker cases lists them)")
 
 
+def _search_builds(options: BisectOptions, step: Step, on_index: Sequence[Release], searched: Sequence[str],
+                   probes: _Probes, log: Callable[[str], None]) -> tuple[Step, int]:
+    """``step`` with the search of the dev builds between its last unchanged and first
+    changed release (or why there is none), and the environments that search builds at most."""
+    last, first = step.last_unchanged, step.first_changed
+    if step.unresolved:
+        return dataclasses.replace(step, builds_note=(
+            f"no dev build searched: {last} and {first} are not consecutive releases "
+            f"({', '.join(step.unresolved)} could not be tried)")), 0
+    builds = [b for b in builds_between(on_index, last, first, yanked=options.yanked) if b not in searched]
+    if not builds:
+        return dataclasses.replace(step, builds_note=(
+            f"no dev build searched: {options.package} has none between {last} and {first} on the index")), 0
+    bound = max_probes(len(builds) + 1)
+    log(f"{len(builds)} dev builds between {last} and {first}: {', '.join(builds)}; at most {bound} to try")
+    release = {r.version: r for r in on_index}
+    unavailable = {build: why for build in builds if (why := _not_installable(release[build]))}
+    found = _search(options, last, [*builds, first], {c.case: c.before for c in step.changes}, probes, log,
+                    unavailable=unavailable)
+    first_day, last_day = (release[v].uploaded if v in release else None
+                           for v in (found.first_changed, found.last_unchanged))
+    return dataclasses.replace(step, builds=dataclasses.replace(found, uploaded=(first_day, last_day))), bound
+
+
+def _not_installable(release: Release) -> str:
+    """Why no file of ``release`` installs here (``tracker releases``' judgement); empty
+    when one does, or when the index's files are not known."""
+    if release.files is None:
+        return ""
+    found = installability(list(release.files), sys_tags(), platform.python_version())
+    return "" if found.installable else f"not installable here ({found.reason})"
+
+
 def _search(options: BisectOptions, start: str, span: Sequence[str], baseline: dict[str, str],
-            probes: _Probes, log: Callable[[str], None]) -> Step:
+            probes: _Probes, log: Callable[[str], None], *, unavailable: Mapping[str, str] | None = None) -> Step:
     """The first release of ``span`` (those after ``start``) at which a case of
-    ``baseline`` has another outcome; releases already probed are judged without a probe."""
+    ``baseline`` has another outcome; releases already probed are judged without a probe,
+    those ``unavailable`` names (with why) are skipped without one."""
     def verdict(outcomes: dict[str, str]) -> str:
         return judge(baseline, {c: o for c, o in outcomes.items() if c in baseline})
 
+    unavailable = unavailable or {}
     known = {v: verdict(probes.seen[v]) for v in span if v in probes.seen}
     bisection = Bisection(start, list(span), max_skips=options.max_skips, known=known)
     while (version := bisection.next_probe()) is not None:
-        found = verdict(probes.outcomes_at(version, probing=True))
-        note = {SKIP: "cannot be installed or imported: skipped",
+        found = SKIP if version in unavailable else verdict(probes.outcomes_at(version, probing=True))
+        note = {SKIP: f"{unavailable.get(version, 'cannot be installed or imported')}: skipped",
                 BAD: f"an outcome differs from {start}'s"}.get(found, f"as at {start}")
         log(f"{options.package} {version}: {found} ({note})")
         bisection.record(version, found)
@@ -202,7 +249,7 @@ def _choose_variant(options: BisectOptions, matrix: Path, older: str, newer: str
     in the store. None or several: a :class:`ConfigError` listing them."""
     if options.variant is not None:
         return options.pipeline, options.variant
-    templates = _variants_with_axis(matrix, options.package, older, options.pipeline)
+    templates = _variants_with_axis(matrix, options.package, older, options.pipeline, options.axes)
     if len(templates) < 2:
         return options.pipeline, None
     rows = _rows(options.store)
@@ -230,14 +277,14 @@ def _choose_variant(options: BisectOptions, matrix: Path, older: str, newer: str
                       f"{where} for none: choose one of {', '.join(names.values())} with {option}")
 
 
-def _variants_with_axis(matrix: Path, package: str, older: str,
-                        pipeline: str | None) -> dict[tuple[str, str], Template]:
+def _variants_with_axis(matrix: Path, package: str, older: str, pipeline: str | None,
+                        axes: tuple[str, ...]) -> dict[tuple[str, str], Template]:
     """The bisection template of each variant (of ``pipeline``) with ``package`` as an axis."""
     keys = dict.fromkeys((p.pipeline, p.variant) for p in load_matrix(matrix) if pipeline in (None, p.pipeline))
     templates = {}
     for key in keys:
         try:
-            template = bisect_template(matrix, package, older, pipeline=key[0], variant=key[1])
+            template = bisect_template(matrix, package, older, pipeline=key[0], variant=key[1], axes=axes)
         except ConfigError:
             continue  # not a package of this variant
         if any(canonical_name(a.package) == canonical_name(package) for a in template.pair.axes):

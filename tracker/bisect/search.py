@@ -13,7 +13,8 @@ Standard library and ``packaging`` only; :mod:`tracker.bisect.driver` runs it. T
    release is set aside and a neighbour is tried instead, up to ``max_skips``.
 
 With n candidates (``bad`` included, already known bad), a bisection with no skip
-builds at most ceil(log2(n)) environments.
+builds at most ceil(log2(n)) environments. :func:`builds_between` lists the dev builds
+and pre-releases between two consecutive releases, which ``--dev`` searches next.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ GOOD, BAD, SKIP = "good", "bad", "skip"
 class Release:
     version: str
     yanked: bool = False
+    uploaded: str | None = None  # the day its first file was uploaded (YYYY-MM-DD), if known
+    files: tuple[dict[str, Any], ...] | None = None  # as the index lists them; None: not known
 
 
 def project_releases(package: str, index: str = DEFAULT_INDEX, timeout: float = 30,
@@ -78,12 +81,19 @@ def _not_the_json_api(url: str, what: str) -> IndexUnavailable:
 
 
 def released_versions(package: str, index: str = DEFAULT_INDEX, timeout: float = 30) -> list[Release]:
-    """Every release of ``package`` on the index; a release is yanked when all its files are."""
+    """Every release of ``package`` on the index, with its files and the day of its first
+    upload; a release is yanked when all its files are."""
     releases = project_releases(package, index, timeout, missing_hint="check the spelling of --package")
     return [
-        Release(version, yanked=is_yanked(files))
+        Release(version, yanked=is_yanked(files), uploaded=upload_day(files), files=tuple(files))
         for version, files in releases.items()
     ]
+
+
+def upload_day(files: list[dict[str, Any]]) -> str | None:
+    """The day (YYYY-MM-DD) the first of ``files`` was uploaded; None when the index gives no time."""
+    times = [f.get("upload_time_iso_8601") or f.get("upload_time") for f in files]
+    return min((str(t)[:10] for t in times if t), default=None)
 
 
 def is_yanked(files: list[dict[str, Any]]) -> bool:
@@ -120,6 +130,22 @@ def candidates(
             kept[version] = release.version
     if high not in kept:
         raise ConfigError(f"--bad {bad} is not a release of the package on the index")
+    return [kept[v] for v in sorted(kept)]
+
+
+def builds_between(releases: Iterable[Release], older: str, newer: str, *, yanked: bool = False) -> list[str]:
+    """The dev builds and pre-releases strictly between two releases, in version order,
+    yanked ones left out unless asked: those published between ``older`` and ``newer``
+    (the dev builds of ``newer``, ``0.7.1.dev20260509`` < ``0.7.1``, among them)."""
+    low, high = Version(older), Version(newer)
+    kept: dict[Version, str] = {}
+    for release in releases:
+        try:
+            version = Version(release.version)
+        except InvalidVersion:
+            continue
+        if low < version < high and version.is_prerelease and (yanked or not release.yanked):
+            kept[version] = release.version
     return [kept[v] for v in sorted(kept)]
 
 

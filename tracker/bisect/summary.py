@@ -5,6 +5,8 @@ judges a step: ``ok`` and ``not_runnable`` are the good side, every other outcom
 Passing before and failing after is a regression ("first bad release"), failing before
 and passing after a fix ("first fixed release"), anything else a change ("first changed
 release": a failure that became another, or several cases changing different ways).
+With ``--dev`` a line under each first changed release names the dev build, in the same
+words ("first fixed build ... (uploaded ...); last still failing ... (uploaded ...)").
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ _HEADLINE = {
     REGRESSION: "first bad release: {package} {first} (last good: {last})",
     FIX: "first fixed release: {package} {first} (last still failing: {last})",
     CHANGE: "first changed release: {package} {first} (last unchanged: {last})",
+}
+_BUILDS = {
+    REGRESSION: "first bad build {first} (uploaded {first_day}); last good {last} (uploaded {last_day})",
+    FIX: "first fixed build {first} (uploaded {first_day}); last still failing {last} (uploaded {last_day})",
+    CHANGE: "first changed build {first} (uploaded {first_day}); last unchanged {last} (uploaded {last_day})",
 }
 _VERB = {REGRESSION: "regressed", FIX: "fixed", CHANGE: "changed"}
 
@@ -49,6 +56,11 @@ class Step:
     last_unchanged: str
     unresolved: tuple[str, ...]  # skipped releases in between: any may be the first changed
     changes: tuple[CaseChange, ...]
+    # with --dev: the search of the dev builds between last_unchanged and first_changed,
+    # or why there was none
+    builds: Step | None = None
+    builds_note: str = ""
+    uploaded: tuple[str | None, str | None] = (None, None)  # upload days of first_changed, last_unchanged
 
     @property
     def kind(self) -> str:
@@ -60,6 +72,19 @@ class Step:
         if not self.unresolved:
             return []
         return [f"{indent}could not be tried, so the change may be in: {', '.join(self.unresolved)}"]
+
+    def builds_lines(self, indent: str) -> list[str]:
+        """With --dev: the first changed dev build and the window, or why none was searched."""
+        if self.builds is None:
+            return [f"{indent}{self.builds_note}"] if self.builds_note else []
+        first_day, last_day = (day or "on an unknown day" for day in self.builds.uploaded)
+        line = _BUILDS[self.builds.kind].format(first=self.builds.first_changed, last=self.builds.last_unchanged,
+                                                first_day=first_day, last_day=last_day)
+        return [f"{indent}{line}", *self.builds.unresolved_line(indent + "   ")]
+
+    @property
+    def searches(self) -> int:
+        return 1 + (self.builds is not None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,15 +111,19 @@ class BisectResult:
         lines = [_HEADLINE[first.kind].format(package=self.package, first=first.first_changed,
                                               last=first.last_unchanged)]
         lines += first.unresolved_line("   ")
+        lines += first.builds_lines("   ")
         lines += [f"   {c.case}: {c.before} at {first.last_unchanged} -> {c.after} at {first.first_changed}"
                   for c in first.changes]
         for step in later:
             lines += [f"   {c.case}: {_VERB[c.kind]} in {step.first_changed} ({c.before} at "
                       f"{step.last_unchanged} -> {c.after} at {step.first_changed})" for c in step.changes]
             lines += step.unresolved_line("      ")
+            lines += step.builds_lines("      ")
         lines += [f"   {case}: still {'passing' if outcome in PASSING else 'failing'} at {self.newer} "
                   f"({outcome} at {self.older} and {self.newer})" for case, outcome in self.unchanged]
-        searches = f" in {len(self.steps)} searches (at most {self.bound} with no skip)" if later else ""
-        lines.append(f"   {len(self.probed)} releases probed{searches}, {len(self.built)} environments swept "
+        count = sum(step.searches for step in self.steps)
+        searches = f" in {count} searches (at most {self.bound} with no skip)" if count > 1 else ""
+        what = "releases and builds" if any(step.builds for step in self.steps) else "releases"
+        lines.append(f"   {len(self.probed)} {what} probed{searches}, {len(self.built)} environments swept "
                      f"(the rest were in the store)")
         return lines

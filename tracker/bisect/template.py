@@ -24,9 +24,10 @@ class Template:
 
 
 def bisect_template(matrix: Path, package: str, good: str, *, pipeline: str | None = None,
-                    variant: str | None = None) -> Template:
+                    variant: str | None = None, axes: tuple[str, ...] = ()) -> Template:
     """The matrix pair in which ``package`` is bisected: every other axis stays as in it
-    (the last pair of the matrix at ``good``, so the newest of the others).
+    (the last pair of the matrix at ``good``, so the newest of the others; with ``axes``,
+    pins such as ``torch==2.13.0``, the last of those at these versions of other axes).
 
     ``package`` is an axis of the matrix, or a package a pipeline pins in ``requires``
     (onnx, transformers): it then becomes an axis of the probed pairs, so their labels
@@ -41,13 +42,31 @@ def bisect_template(matrix: Path, package: str, good: str, *, pipeline: str | No
                                                                        ("variant", variant)) if value)
         raise ConfigError(f"no pair of {matrix} has {package!r} as an axis or a pin{where}",
                           hint="name a package of the matrix (nox -l lists the pairs; envs/*.toml the pins)")
-    axes = [a for p in fits for a in p.axes if canonical_name(a.package) == name]
+    versions = [a for p in fits for a in p.axes if canonical_name(a.package) == name]
+    fits = _at_axes(fits, axes, matrix, package)
     at_good = [p for p in fits if any(canonical_name(a.package) == name and a.version == good for a in p.axes)]
     return Template(
         pair=(at_good or fits)[-1],
-        companions={a.version: a.companions for a in axes},
-        allow_cuda={a.version: a.allow_cuda for a in axes if a.allow_cuda},
+        companions={a.version: a.companions for a in versions},
+        allow_cuda={a.version: a.allow_cuda for a in versions if a.allow_cuda},
     )
+
+
+def _at_axes(pairs: list[Pair], pins: tuple[str, ...], matrix: Path, package: str) -> list[Pair]:
+    """The pairs whose other axes are at the versions ``pins`` (``torch==2.13.0``) give."""
+    wanted = {}
+    for pin in pins:
+        name, _, version = pin.partition("==")
+        if not name.strip() or not version.strip():
+            raise ConfigError(f"--axis {pin!r} is not PACKAGE==VERSION", hint="e.g. --axis torch==2.13.0")
+        wanted[canonical_name(name.strip())] = version.strip()
+    kept = [p for p in pairs if all(any(canonical_name(a.package) == n and a.version == v for a in p.axes)
+                                    for n, v in wanted.items())]
+    if not kept:
+        raise ConfigError(f"no pair of {matrix} with {package!r} has {' and '.join(pins)}",
+                          hint="--axis names another axis of the pair at a version of the matrix "
+                               "(nox -l lists the pairs)")
+    return kept
 
 
 def with_version(template: Pair, package: str, version: str, companions: tuple[str, ...],

@@ -9,6 +9,8 @@ import sys
 import textwrap
 
 import pytest
+from packaging.version import Version
+from planted_index import file, planted_index, project
 from tracker_fake_plugin import fake_case
 
 from tracker.bisect import Release
@@ -40,8 +42,9 @@ CASES = ["op-a", "op-b", "op-c"]
 class PlantedSweep:
     """Sweeps a pair by storing, for each case, the outcome planted at the pair's release
     of ``package``: a case's timeline ``("ok", "1.6", "incorrect", ...)`` reads "ok, from
-    1.6 on incorrect, ..." (a case with none is ``ok`` throughout); ``env_error`` for every
-    case at an unbuildable release."""
+    1.6 on incorrect, ..." (in version order, so the dev builds of 1.6 come before it; a
+    case with none is ``ok`` throughout); ``env_error`` for every case at an unbuildable
+    release."""
 
     def __init__(self, store, package="fakert", timelines=None, unbuildable=(), failing=()):
         self.store, self.package = store, package
@@ -52,7 +55,7 @@ class PlantedSweep:
     def outcome(self, case: str, version: str) -> str:
         first, *changes = self.timelines.get(case, ("ok",))
         for since, outcome in zip(changes[::2], changes[1::2], strict=True):
-            if RELEASES.index(version) >= RELEASES.index(since):
+            if Version(version) >= Version(since):
                 first = outcome
         return first
 
@@ -302,3 +305,101 @@ def test_several_stored_variants_are_a_one_line_error(two_variants, store, capsy
     assert capsys.readouterr().err == (
         "nox -s bisect: error: fakert is an axis of 2 variants and the store has results at fakert 1.0 and 1.9 "
         "for 2: choose one of plain, other with --variant\n")
+
+
+# --dev: the dev builds published between two consecutive releases, on a planted index
+DEV_BUILDS = [f"1.6.dev202605{day:02}" for day in range(1, 9)]  # 8 builds: ceil(log2(8 + 1)) = 4, not ceil(log2 8) = 3
+SDIST_ONLY = "1.6.dev20260504"
+
+
+def _planted_fakert(builds=DEV_BUILDS, sdist_only=SDIST_ONLY) -> dict:
+    """fakert's releases on the planted index, each uploaded on its own day; ``sdist_only``
+    has no wheel (which `tracker releases` calls not installable here)."""
+    days = {v: f"2026-0{1 + i // 3}-{10 + i:02}T08:00:00Z" for i, v in enumerate(RELEASES)}
+    days.update({b: f"2026-05-{b[-2:]}T07:19:00Z" for b in builds})
+    ordered = sorted(days, key=Version)
+    return {"fakert": project("fakert", {
+        v: [file("fakert", v, None if v == sdist_only else "here", uploaded=days[v])] for v in ordered})}
+
+
+def _bisect_dev(matrix, store, sweep, projects, **changes) -> tuple[BisectResult, list[str]]:
+    with planted_index(projects) as index:
+        options = BisectOptions(**{"package": "fakert", "good": "1.0", "bad": "1.9", "store": store,
+                                   "index": index, "dev": True, **changes})
+        log: list[str] = []
+        return bisect(options, matrix=matrix, sweep=sweep, log=log.append), log
+
+
+def test_dev_the_first_changed_dev_build_and_its_window_are_named(matrix, store):
+    sweep = PlantedSweep(store, timelines={"op-a": ("incorrect", "1.6.dev20260505", "ok")})
+    result, log = _bisect_dev(matrix, store, sweep, _planted_fakert())
+    builds = result.first.builds
+    assert (result.first.first_changed, result.first.last_unchanged) == ("1.6", "1.5")
+    assert (builds.first_changed, builds.last_unchanged, builds.unresolved) == (
+        "1.6.dev20260505", "1.6.dev20260503", (SDIST_ONLY,))
+    assert builds.uploaded == ("2026-05-05", "2026-05-03")
+    assert f"8 dev builds between 1.5 and 1.6: {', '.join(DEV_BUILDS)}; at most 4 to try" in log
+    # the build with no wheel is skipped without an environment, as an uninstallable release is
+    assert (f"fakert {SDIST_ONLY}: skip (not installable here (no wheel for this platform: sdist only): skipped)"
+            in log)
+    assert SDIST_ONLY not in result.probed and SDIST_ONLY not in result.built
+    dev_probed = [v for v in result.probed if "dev" in v]
+    assert len(dev_probed) <= 4 and result.built == ("1.0", "1.9", *result.probed)
+    assert result.bound == 4 + 4  # ceil(log2 9) for the releases, ceil(log2(8 + 1)) for the builds
+    assert result.lines() == [
+        "first fixed release: fakert 1.6 (last still failing: 1.5)",
+        "   first fixed build 1.6.dev20260505 (uploaded 2026-05-05); "
+        "last still failing 1.6.dev20260503 (uploaded 2026-05-03)",
+        f"      could not be tried, so the change may be in: {SDIST_ONLY}",
+        "   op-a: incorrect at 1.5 -> ok at 1.6",
+        f"   {len(result.probed)} releases and builds probed in 2 searches (at most 8 with no skip), "
+        f"{len(result.built)} environments swept (the rest were in the store)",
+    ]
+
+
+@pytest.mark.parametrize("first_bad", [*DEV_BUILDS, "1.6"])
+def test_dev_every_planted_build_is_found_within_the_bound(matrix, store, first_bad):
+    sweep = PlantedSweep(store, timelines={"op-b": ("ok", first_bad, "crash")})
+    result, _ = _bisect_dev(matrix, store, sweep, _planted_fakert(sdist_only=None), cases=("op-b",))
+    builds = result.first.builds
+    assert (builds.first_changed, builds.unresolved) == (first_bad, ())
+    assert result.lines()[1].startswith(f"   first bad build {builds.first_changed} (uploaded ")
+    assert len([v for v in result.probed if v not in RELEASES]) <= 4  # ceil(log2(8 + 1))
+
+
+@pytest.mark.parametrize(("sweep_options", "builds", "note"), [
+    ({}, [], "no dev build searched: fakert has none between 1.5 and 1.6 on the index"),
+    ({"unbuildable": {"1.5"}}, DEV_BUILDS,
+     "no dev build searched: 1.4 and 1.6 are not consecutive releases (1.5 could not be tried)"),
+])
+def test_dev_says_why_nothing_was_refined(matrix, store, sweep_options, builds, note):
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6.dev20260502", "incorrect")}, **sweep_options)
+    result, _ = _bisect_dev(matrix, store, sweep, _planted_fakert(builds))
+    assert result.first.builds is None and f"   {note}" in result.lines()
+    assert not any("dev" in v for v in result.probed) and "in 2 searches" not in result.lines()[-1]
+
+
+def test_without_dev_the_builds_are_not_searched(matrix, store):
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6.dev20260502", "incorrect")})
+    result, _ = _bisect_dev(matrix, store, sweep, _planted_fakert(), dev=False)
+    assert result.first.builds is None and result.first.builds_note == ""
+    assert result.lines()[0] == "first bad release: fakert 1.6 (last good: 1.5)" and len(result.lines()) == 3
+
+
+TWO_AXES = MATRIX.replace('fakert = ["1.0", { version = "1.9", with = ["numpy<3"] }]',
+                          'fakert = ["1.0", "1.9"]\nfakecv = ["2.0", "3.0"]')
+
+
+def test_axis_keeps_another_axis_of_the_probed_pair(tmp_path, store):
+    matrix = tmp_path / "axes.toml"
+    matrix.write_text(textwrap.dedent(TWO_AXES))
+    sweep = PlantedSweep(store, timelines={"op-a": ("ok", "1.6", "incorrect")})
+    _bisect(matrix, store, sweep, axes=("fakecv==2.0",))
+    assert {a.pin for pair in sweep.swept for a in pair.axes if a.package == "fakecv"} == {"fakecv==2.0"}
+    args = bisect_parser().parse_args(["--package", "fakert", "--good", "1.0", "--bad", "1.9",
+                                       "--axis", "fakecv==2.0", "--dev"])
+    assert (options_of(args).axes, options_of(args).dev) == (("fakecv==2.0",), True)
+    with pytest.raises(ConfigError, match=r"^no pair of .* with 'fakert' has fakecv==9.9\n  hint: --axis names"):
+        _bisect(matrix, store, sweep, axes=("fakecv==9.9",))
+    with pytest.raises(ConfigError, match="^--axis 'fakecv' is not PACKAGE==VERSION\n"):
+        _bisect(matrix, store, sweep, axes=("fakecv",))

@@ -9,6 +9,7 @@ import pytest
 
 from tracker.bisect import (BAD, GOOD, SKIP, Bisection, Release, candidates, judge,
                             max_probes)
+from tracker.bisect.search import builds_between, upload_day
 from tracker.errors import ConfigError, TrackerError
 
 TIMELINE = [f"1.{minor}.{patch}" for minor in range(17, 32) for patch in (0, 1)]
@@ -81,3 +82,20 @@ def test_a_probe_is_judged_against_the_outcomes_at_good():
     assert judge(at_good, {"a": "crash", "b": "incorrect"}) == BAD
     assert judge(at_good, {"a": "ok", "b": "ok"}) == BAD  # a fix is a change too
     assert judge(at_good, {"a": "env_error", "b": "env_error"}) == SKIP
+
+
+def test_the_builds_between_two_releases_are_their_dev_builds_and_pre_releases():
+    releases = [Release(v) for v in ("0.7.0.dev20260418", "0.7.0", "0.7.1.dev20260509", "0.7.1.dev20260421",
+                                     "0.7.1rc1", "0.7.1", "0.7.1.post1", "0.7.2.dev20260701", "nightly")]
+    releases.append(Release("0.7.1.dev20260430", yanked=True))
+    assert builds_between(releases, "0.7.0", "0.7.1") == ["0.7.1.dev20260421", "0.7.1.dev20260509", "0.7.1rc1"]
+    assert builds_between(releases, "0.7.0", "0.7.1", yanked=True) == [
+        "0.7.1.dev20260421", "0.7.1.dev20260430", "0.7.1.dev20260509", "0.7.1rc1"]
+    assert builds_between(releases, "0.7.1", "0.7.2") == ["0.7.2.dev20260701"]
+    assert builds_between(releases, "0.7.0.dev20260418", "0.7.0") == []
+
+
+def test_a_release_was_uploaded_the_day_of_its_first_file():
+    assert upload_day([{"upload_time_iso_8601": "2026-06-09T07:21:19.9Z"},
+                       {"upload_time": "2026-06-08T23:59:00"}]) == "2026-06-08"
+    assert upload_day([{}]) is None and upload_day([]) is None

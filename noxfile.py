@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nox
@@ -34,6 +35,7 @@ from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  #
                                     add_sweep_arguments, forwarded)
 from tracker.errors import ConfigError  # noqa: E402
 from tracker.matrix import Pair, load_matrix  # noqa: E402
+from tracker.matrix_order import by_usefulness  # noqa: E402
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -50,10 +52,11 @@ try:
     if PAIRS_FILE:
         PAIRS = [Pair.from_json(line) for line in Path(PAIRS_FILE).read_text().splitlines() if line.strip()]
     else:
-        PAIRS = load_matrix(MATRIX)
+        PAIRS = by_usefulness(load_matrix(MATRIX))  # the order of `nox -l` and of the sweep
 except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
 
+SWEEP_STARTED = time.time()  # nox imports this file once per invocation
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
 CORE_TEST = ["-e", f"{ROOT}[test]"]
@@ -217,6 +220,11 @@ def sweep(session: nox.Session, pair: Pair) -> None:
     pair_file = Path(session.create_tmp()) / "pair.json"
     pair_file.write_text(pair.to_json())
     command = ["tracker", "run", "--pair-file", str(pair_file), *forwarded(args)]
+    position = _matrix_position(session, pair)
+    if position is not None:
+        position_file = Path(session.create_tmp()) / "matrix-position.json"
+        position_file.write_text(json.dumps(position))
+        command += ["--matrix-position", str(position_file)]
     if args.report_file is not None:
         command += ["--report-file", str(args.report_file.resolve())]
     if failure is not None:
@@ -227,6 +235,23 @@ def sweep(session: nox.Session, pair: Pair) -> None:
     if not PAIRS_FILE:  # a bisection prints its own summary
         summary_args = ["--store", str(args.store.resolve())] if args.store else []
         session.notify("results", posargs=summary_args)
+
+
+def _matrix_position(session: nox.Session, pair: Pair) -> dict[str, object] | None:
+    """Where this pair stands among the sweep sessions of this nox invocation (those
+    selected by -s, -t, -k), for the matrix-level progress line of ``tracker run``.
+
+    nox has no public API for the selected sessions: this reads its manifest (the queue
+    ``session.notify`` uses) and gives up quietly, returning None, if that ever changes."""
+    try:
+        runners = [*session._runner.manifest._consumed, *session._runner.manifest._queue]  # noqa: SLF001
+        pairs = [r.func.call_spec["pair"] for r in runners
+                 if isinstance(getattr(r.func, "call_spec", None), dict) and "pair" in r.func.call_spec]
+        index = [p.id for p in pairs].index(pair.id)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return {"index": index + 1, "count": len(pairs), "sweep_started": SWEEP_STARTED,
+            "remaining": [p.id for p in pairs[index + 1:]]}
 
 
 def install_tools(session: nox.Session, plugins: list[str]) -> None:

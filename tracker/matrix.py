@@ -36,6 +36,7 @@ PIPELINE_KEYS = {
     "runtime-options": dict,
     "second-runtime": str,
     "second-runtime-timeout": (int, float),
+    "runs-on": list,
     "tags": list,
     "variant": dict,
     "runtime-axes": dict,
@@ -91,6 +92,9 @@ class Pair:
     # a runtime that runs failing artifacts again to tell whose fault a failure is
     second_runtime: str | None = None
     second_runtime_timeout: float = 120.0
+    # the platforms (``sys.platform`` values) where the runtime runs; empty: everywhere.
+    # Elsewhere the pair still converts and checks artifacts; the sweep takes it last.
+    runs_on: tuple[str, ...] = ()
 
     @property
     def axes(self) -> tuple[AxisValue, ...]:
@@ -138,8 +142,9 @@ class Pair:
             data[key] = tuple(
                 AxisValue(**{**a, "companions": tuple(a["companions"])}) for a in data[key]
             )
-        for key in ("requires", "oracles", "plugins", "tags"):
-            data[key] = tuple(data[key])
+        for key in ("requires", "oracles", "plugins", "tags", "runs_on"):
+            if key in data:
+                data[key] = tuple(data[key])
         return cls(**data)
 
 
@@ -283,9 +288,17 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
                     source=str(source.path),
                     second_runtime=spec.get("second-runtime"),
                     second_runtime_timeout=float(spec.get("second-runtime-timeout", 120.0)),
+                    runs_on=tuple(_platforms(source, [*where, "runs-on"], spec.get("runs-on", []))),
                 )
             )
     return pairs
+
+
+def _platforms(source: _File, where: list[str], items: list[Any]) -> list[str]:
+    if not all(isinstance(item, str) and item for item in items):
+        raise source.error(where, "must list platforms as sys.platform names",
+                           hint='e.g. runs-on = ["darwin"] (macOS), ["linux"], ["win32"]')
+    return list(items)
 
 
 def _requirements(source: _File, where: list[str], items: list[Any]) -> list[str]:

@@ -4,6 +4,7 @@ recomputes nothing, an unbuildable pair is recorded and the sweep goes on."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -83,7 +84,13 @@ def test_a_real_nox_sweep_on_a_tiny_matrix(tmp_path):
     versions = stored(store, "SELECT DISTINCT version FROM env_packages WHERE name = 'onnxruntime'")
     assert {v["version"] for v in versions} == {"1.24.4", "1.31.1"}
     assert "results" in output and "ok / stored" in output  # the summary at the end
+    # newest first (tracker/matrix_order.py), and the whole sweep's progress before each pair
+    order = re.findall(r"Running session sweep\(tiny\.torchscript torch-2\.13\.0 onnxruntime-([\d.]+)\)", output)
+    assert order == ["1.99.0", "1.31.1", "1.24.4", "1.20.1"], order
+    assert re.findall(r"== pair (\d) of 4", output) == ["1", "2", "3", "4"], output[-3000:]
+    assert "the last pair" in output
 
     second = _nox(tmp_path, *args)
     assert second.stdout.count("0 to run") == 4, second.stdout[-3000:]
+    assert "as they took when last run" in second.stdout  # the time left, from stored runs
     assert len(stored(store)) == 4 * len(CASES)

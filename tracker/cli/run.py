@@ -12,9 +12,12 @@ from pathlib import Path
 
 from tracker.cli.common import cache_path, store_path
 from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, StoreError
 from tracker.matrix import Pair
+from tracker.store import Store
+from tracker.store.views import pair_seconds
 from tracker.sweep_report import FINISHED, INTERRUPTED, UNBUILDABLE, SweepReport
+from tracker.worker.matrix_progress import MatrixPosition, position_line
 from tracker.worker.progress import SweepSummary
 from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
 
@@ -28,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--env-error-file", type=Path,
         help="the environment could not be built: record env_error with this installer output",
+    )
+    parser.add_argument(
+        "--matrix-position", type=Path, metavar="FILE",
+        help="where this pair stands in the whole sweep (written by noxfile.py): printed first",
     )
     add_sweep_arguments(parser)
     add_report_argument(parser)
@@ -62,6 +69,8 @@ def main(args: argparse.Namespace) -> int:
         argv=sys.argv,
         shard=args.shard,
     )
+    if args.matrix_position is not None:
+        print(_position_line(MatrixPosition.read(args.matrix_position), store), flush=True)
     sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
     if args.env_error_file is not None:
         summary = sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
@@ -72,6 +81,17 @@ def main(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return INTERRUPTED_EXIT_CODE
     return 0
+
+
+def _position_line(position: MatrixPosition, store: Path) -> str:
+    stored: dict[str, float] = {}
+    if store.is_file() and position.remaining:
+        try:
+            with Store.open(store, read_only=True) as opened:
+                stored = pair_seconds(opened, position.remaining)
+        except StoreError:  # in use or unreadable: the sweep itself will say so
+            pass
+    return f"== {position_line(position, stored)}"
 
 
 def _report(path: Path | None, summary: SweepSummary, status: str) -> None:

@@ -114,3 +114,17 @@ def version_key(text: str | None) -> tuple[int, Any]:
         return (0, Version(text))
     except InvalidVersion:
         return (1, text)
+
+
+def pair_seconds(store: Store, labels: Sequence[str]) -> dict[str, float]:
+    """Label -> seconds its newest finished run that computed something took."""
+    if not labels:
+        return {}
+    rows = store.query(
+        """SELECT label, epoch(finished_at) - epoch(started_at) AS seconds FROM runs
+           WHERE label IN (SELECT unnest(?)) AND status = 'finished' AND computed > 0
+             AND finished_at IS NOT NULL
+           QUALIFY row_number() OVER (PARTITION BY label ORDER BY started_at DESC) = 1""",
+        [list(labels)],
+    )
+    return {row["label"]: float(row["seconds"]) for row in rows}

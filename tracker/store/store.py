@@ -17,6 +17,8 @@ import json
 import os
 import re
 import socket
+import sys
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +29,7 @@ from tracker.api import MetricDeclaration, Oracle
 from tracker.cases import ModelCase
 from tracker.envinfo import Environment
 from tracker.errors import StoreError
+from tracker.store.snapshot import SnapshotPublisher, snapshot_path, taken_at
 from tracker.store.schema import MIGRATIONS, OLDEST_READABLE, SCHEMA_VERSION, TABLES
 
 DEFAULT_STORE = Path(".tracker") / "store.duckdb"
@@ -117,6 +120,10 @@ class Store:
         self.con = connection
         self.path = path
         self.read_only = read_only
+        # a sweep's writer publishes snapshots for readers (tracker.store.snapshot)
+        self.snapshots: SnapshotPublisher | None = None
+        # a reader that found the store held by a writer reads the snapshot it published
+        self.snapshot_of: Path | None = None
 
     # -- opening --------------------------------------------------------------------------
     @classmethod
@@ -140,20 +147,39 @@ class Store:
             )
         if not read_only:
             _check_writable(path)
+        snapshot_of = None
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            con = _connect_waiting_for_readers(path, read_only)
         except duckdb.Error as exc:
-            raise _open_error(path, exc) from exc
+            snapshot = snapshot_path(path)
+            if not (read_only and _locked(exc) and snapshot.is_file()):
+                raise _open_error(path, exc) from exc
+            try:  # a sweep is writing the store: read the snapshot it published
+                con = duckdb.connect(str(snapshot), read_only=True)
+            except duckdb.Error:
+                raise _open_error(path, exc) from exc
+            snapshot_of, path = path, snapshot
+            age = (dt.datetime.now() - taken_at(snapshot)).total_seconds()
+            print(f"note: {snapshot_of} is being written by a sweep; reading its snapshot of "
+                  f"{taken_at(snapshot):%H:%M:%S} ({age:.0f} s old)", file=sys.stderr)
+        if not read_only:  # tells a second writer not to wait for this one (see below)
+            _writer_mark(path).write_text(str(os.getpid()), encoding="utf-8")
         store = cls(con, path, read_only)
+        store.snapshot_of = snapshot_of
         try:
             store._ensure_schema()
         except BaseException:
-            con.close()
+            store.close()
             raise
         return store
 
     def close(self) -> None:
         self.con.close()
+        if not self.read_only:
+            with contextlib.suppress(OSError):
+                _writer_mark(self.path).unlink()
+        if self.snapshots is not None:
+            self.snapshots.withdraw()  # the store itself is readable again
 
     def schema_version(self) -> int | None:
         """The store's schema version; ``None`` for an empty DuckDB file. Refuses a DuckDB
@@ -314,6 +340,9 @@ class Store:
                     _now(),
                 ],
             )
+        if self.snapshots is None:  # a sweep: readers get snapshots while it writes
+            self.snapshots = SnapshotPublisher(self.path)
+        self.snapshots.publish(self.con)
         return run_id
 
     def finish_run(self, run_id: str, *, status: str, computed: int, reused: int) -> None:
@@ -377,6 +406,8 @@ class Store:
                 ]
                 if metrics:
                     self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metrics)
+        if self.snapshots is not None:
+            self.snapshots.publish_if_due(self.con)
 
     def record_oracle_declarations(self, oracles: Iterable[Oracle]) -> None:
         """Record what each of ``oracles`` declares about its metrics (:attr:`Oracle.metrics`),
@@ -506,9 +537,52 @@ def _check_writable(path: Path) -> None:
         )
 
 
+# how long a writer waits for readers (tracker results, report, ...) that hold the store
+READER_WAIT_SECONDS = 60.0
+
+
+def _locked(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def _writer_mark(path: Path) -> Path:
+    return path.with_name(f"{path.name}.writer")
+
+
+def _held_by_a_writer(path: Path) -> bool:
+    """Whether a live process holds ``path`` for writing (it left its mark)."""
+    try:
+        pid = int(_writer_mark(path).read_text(encoding="utf-8"))
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _connect_waiting_for_readers(path: Path, read_only: bool) -> Any:
+    """Open ``path``; a writer that finds it held by a reader (a short command) waits for it
+    up to :data:`READER_WAIT_SECONDS` rather than failing the sweep. Held by another
+    writer (a sweep lasts hours), it fails at once."""
+    import duckdb
+
+    deadline = time.monotonic() + READER_WAIT_SECONDS
+    waited = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if read_only or not _locked(exc) or _held_by_a_writer(path) or time.monotonic() > deadline:
+                raise
+            if not waited:
+                print(f"note: {path} is held by another process; waiting up to "
+                      f"{READER_WAIT_SECONDS:.0f} s for it to let go", file=sys.stderr)
+                waited = True
+            time.sleep(0.5)
+
+
 def _open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
-    if "lock" in text.lower():
+    if _locked(exc):
         pid = re.search(r"PID (\d+)", text)
         holder = f" (process {pid.group(1)})" if pid else ""
         return StoreError(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tracker.cli.common import cache_path, store_path
 from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
+from tracker.disk import cache_usage
 from tracker.errors import ConfigError
 from tracker.matrix import Pair
 from tracker.sweep_report import FINISHED, INTERRUPTED, UNBUILDABLE, SweepReport
@@ -68,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
         _report(args.report_file, summary, UNBUILDABLE)
         return 0
     summary = sweep.run()
+    print(f"   disk: {cache_usage(store, options.cache, options.logs).line()}", flush=True)
     _report(args.report_file, summary, INTERRUPTED if summary.interrupted else FINISHED)
     if summary.interrupted:
         return INTERRUPTED_EXIT_CODE

@@ -272,6 +272,16 @@ def results(session: nox.Session) -> None:
     """Print the case x environment matrix of outcomes from the store."""
     install_tools(session, [])
     session.run("tracker", "results", *session.posargs)
+    # what the sweep's environments, cache, logs and store take (a short block of its own)
+    session.run("tracker", "disk", "--envs", str(ROOT / ".nox"), *_store_option(session.posargs))
+
+
+def _store_option(posargs: list[str]) -> list[str]:
+    """``--store PATH`` of ``posargs``, if given (``tracker disk`` takes no other option of results)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--store")
+    known, _ = parser.parse_known_args(posargs)
+    return ["--store", known.store] if known.store else []
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)

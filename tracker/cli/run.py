@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tracker.cli.common import cache_path, store_path
 from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
+from tracker.disk import cache_usage
 from tracker.errors import ConfigError, StoreError
 from tracker.matrix import Pair
 from tracker.store import Store
@@ -77,6 +78,7 @@ def main(args: argparse.Namespace) -> int:
         _report(args.report_file, summary, UNBUILDABLE)
         return 0
     summary = sweep.run()
+    print(f"   disk: {cache_usage(store, options.cache, options.logs).line()}", flush=True)
     _report(args.report_file, summary, INTERRUPTED if summary.interrupted else FINISHED)
     if summary.interrupted:
         return INTERRUPTED_EXIT_CODE

@@ -177,6 +177,13 @@ class Cache:
         path = self.root / relative
         return path if artifact_exists(path) else None
 
+    def parts(self) -> dict[str, Path]:
+        """The cache's directories by what they hold (for accounting and pruning):
+        ``artifacts/<2>/<conversion key>/``, ``references/<2>/<reference key>[.extra-*].npz``
+        and ``tmp/`` (the temporaries of writers, removed when a sweep starts if a day old)."""
+        return {"artifacts": self.root / "artifacts", "references": self.root / "references",
+                "temporaries": self.root / "tmp"}
+
     def clean_scratch(self, older_than_seconds: float = 24 * 3600) -> None:
         """Remove temporaries of killed writers."""
         scratch = self.root / "tmp"

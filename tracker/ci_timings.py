@@ -57,6 +57,7 @@ class PairTiming:
     convert_per_case: float  # wall seconds per case spent converting (done or reused)
     rest_per_case: float  # wall seconds per case for all the rest
     source: str  # the store and run it comes from
+    selection: bool = False  # the run was given --models: part of the set, of unknown size
 
     @property
     def convert_seconds(self) -> float:
@@ -70,6 +71,8 @@ class PairTiming:
 
     @property
     def basis(self) -> str:
+        if self.cases >= self.full_cases and self.selection:
+            return f"measured on {self.cases} cases chosen with --models: no run says how many the set has"
         if self.cases >= self.full_cases:
             return f"measured ({self.cases} cases)"
         return f"measured on {self.cases} of {self.full_cases} cases, scaled up"
@@ -89,21 +92,26 @@ class _Run:
     conversion_done: float
     started: str
     source: str
+    selection: bool
 
     def timing(self, full_cases: int) -> PairTiming:
         scale = self.seconds / self.case_seconds if self.case_seconds > 0 else 1.0
         convert = self.conversion_total * scale
         rest = max(self.seconds - self.conversion_done * scale, 0.0)
         return PairTiming(self.label, self.pipeline, self.variant, self.cases, max(full_cases, self.cases),
-                          convert / self.cases, rest / self.cases, self.source)
+                          convert / self.cases, rest / self.cases, self.source, self.selection)
 
 
-def _shard_count(argv: str | None) -> int:
-    """N of a run's ``--shard I/N`` (1 when it ran unsharded)."""
+def _words(argv: str | None) -> list[str]:
     try:
         words = json.loads(argv or "[]")
     except json.JSONDecodeError:
-        return 1
+        return []
+    return [str(word) for word in words] if isinstance(words, list) else []
+
+
+def _shard_count(words: list[str]) -> int:
+    """N of a run's ``--shard I/N`` (1 when it ran unsharded)."""
     for flag, value in zip(words, words[1:], strict=False):
         if flag == "--shard" and "/" in str(value):
             count = str(value).split("/")[1].strip()
@@ -116,9 +124,9 @@ def _runs(path: Path, model_set: str) -> list[_Run]:
         rows = store.query(_RUN_TIMES, [model_set])
     return [
         _Run(row["label"], row["pipeline"], row["variant"], row["status"] == "finished",
-             row["case_count"] * _shard_count(row["argv"]), row["cases"], float(row["seconds"]),
+             row["case_count"] * _shard_count(_words(row["argv"])), row["cases"], float(row["seconds"]),
              float(row["case_seconds"]), float(row["conversion_total"]), float(row["conversion_done"]),
-             str(row["started_at"]), f"{path}, run {row['run_id']}")
+             str(row["started_at"]), f"{path}, run {row['run_id']}", "--models" in _words(row["argv"]))
         for row in rows if row["cases"] > 0 and row["seconds"] > 0
     ]
 

@@ -226,3 +226,11 @@ def test_a_side_is_the_converter_axes_and_a_runtime_axis_that_is_the_converter(t
 def test_missing_store_error_type(tmp_path):
     with pytest.raises(StoreError):
         read_pair_timings([tmp_path / "none.duckdb"])
+
+
+def test_a_models_selection_with_no_whole_set_run_says_the_set_size_is_unknown(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store.open(path) as store:
+        plant_run(store, LIGHT, cases=5, seconds=100, convert_share=0.5, argv=("--models", "a", "b"))
+    assert read_pair_timings([path])[LIGHT].basis == (
+        "measured on 5 cases chosen with --models: no run says how many the set has")

@@ -41,6 +41,8 @@ _RUN_TIMES = """
     LEFT JOIN (SELECT conversion_key, max(seconds) AS seconds FROM conversions GROUP BY conversion_key) c
            ON c.conversion_key = x.conversion_key
     WHERE r.finished_at IS NOT NULL AND r.label IS NOT NULL AND r.model_set = ?
+      AND (CAST(? AS VARCHAR) IS NULL
+           OR r.env_id IN (SELECT env_id FROM environments WHERE platform LIKE CAST(? AS VARCHAR) || '%'))
     GROUP BY ALL
 """
 
@@ -119,9 +121,9 @@ def _shard_count(words: list[str]) -> int:
     return 1
 
 
-def _runs(path: Path, model_set: str) -> list[_Run]:
+def _runs(path: Path, model_set: str, platform: str | None) -> list[_Run]:
     with Store.open(path, read_only=True) as store:
-        rows = store.query(_RUN_TIMES, [model_set])
+        rows = store.query(_RUN_TIMES, [model_set, platform, platform])
     return [
         _Run(row["label"], row["pipeline"], row["variant"], row["status"] == "finished",
              row["case_count"] * _shard_count(_words(row["argv"])), row["cases"], float(row["seconds"]),
@@ -131,15 +133,18 @@ def _runs(path: Path, model_set: str) -> list[_Run]:
     ]
 
 
-def read_pair_timings(stores: Iterable[Path], model_set: str = "default") -> dict[str, PairTiming]:
-    """Pair id -> its timing, from the runs of ``model_set`` in ``stores``.
+def read_pair_timings(stores: Iterable[Path], model_set: str = "default",
+                      platform: str | None = None) -> dict[str, PairTiming]:
+    """Pair id -> its timing, from the runs of ``model_set`` in ``stores`` (only those of
+    environments whose platform starts with ``platform``, e.g. ``linux`` or ``darwin``:
+    a merged store holds the runs of several kinds of runner).
 
     Of several runs of one pair, the one that measured the most is kept: finished before
     interrupted, then the most cases, then the newest (an unchanged rerun that computed
     nothing has no result in its run, and is not a timing). A run of part of the set
     (``--models``, ``--shard``) is scaled up to the whole set, the largest any run of the
     same pipeline variant covered."""
-    runs = [run for path in stores for run in _runs(Path(path), model_set)]
+    runs = [run for path in stores for run in _runs(Path(path), model_set, platform)]
     set_size: dict[tuple[str, str], int] = {}
     for run in runs:
         key = (run.pipeline, run.variant)

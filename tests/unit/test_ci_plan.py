@@ -49,11 +49,14 @@ EXACT = Assumptions(max_minutes=30, speedup=1, env_minutes=2, default_minutes=20
 
 def plant_run(store: Store, label: str, *, cases: int, seconds: float, convert_share: float,
               reused: bool = False, set_size: int | None = None, argv: tuple[str, ...] = (),
-              status: str = "finished", started: dt.datetime = START) -> None:
+              status: str = "finished", started: dt.datetime = START, platform: str = "linux-x86_64") -> None:
     """A run of ``label`` over ``cases`` cases (of a selection of ``set_size``), ``seconds``
     long at --jobs 1, ``convert_share`` of it converting (or reused: converted before)."""
     pipeline, variant = label.split()[0].split(".")
-    run_id = store.start_run(env_id=f"env-{label}-{status}", label=label, pipeline=pipeline, variant=variant,
+    env = f"env-{label}-{status}"
+    store.con.execute("INSERT INTO environments VALUES (?, ?, '3.11', ?, '{}', '{}', true, ?)",
+                      [env, label, platform, started])
+    run_id = store.start_run(env_id=env, label=label, pipeline=pipeline, variant=variant,
                              model_set="default", manifest_hash="m", case_count=set_size or cases,
                              argv=list(argv))
     per_case = seconds / cases
@@ -62,7 +65,7 @@ def plant_run(store: Store, label: str, *, cases: int, seconds: float, convert_s
         store.record_conversion(ConversionRecord(key, "conv", variant, {}, {}, f"c{number}", "h", "ok",
                                                  seconds=per_case * convert_share))
         store.record_result(ResultRecord(
-            run_id=run_id, env_id=f"env-{label}-{status}", config_key="k", pipeline=pipeline, variant=variant,
+            run_id=run_id, env_id=env, config_key="k", pipeline=pipeline, variant=variant,
             framework="fw", converter="conv", runtime="rt", case_id=f"c{number}", case_hash="h",
             outcome="ok", conversion_key=key, conversion_reused=reused,
             wall_seconds=per_case * (1 - convert_share) if reused else per_case))
@@ -234,3 +237,15 @@ def test_a_models_selection_with_no_whole_set_run_says_the_set_size_is_unknown(t
         plant_run(store, LIGHT, cases=5, seconds=100, convert_share=0.5, argv=("--models", "a", "b"))
     assert read_pair_timings([path])[LIGHT].basis == (
         "measured on 5 cases chosen with --models: no run says how many the set has")
+
+
+def test_a_plan_for_one_kind_of_runner_reads_only_its_platforms_timings(tmp_path):
+    path = tmp_path / "merged.duckdb"
+    with Store.open(path) as store:  # a merged store: the same pair timed on Linux and on macOS
+        plant_run(store, LIGHT, cases=10, seconds=360, convert_share=0.5)
+        plant_run(store, LIGHT, cases=10, seconds=60, convert_share=0.5, status="interrupted",
+                  platform="darwin-arm64")
+    assert read_pair_timings([path], platform="darwin")[LIGHT].rest_seconds == pytest.approx(30)
+    assert read_pair_timings([path], platform="linux")[LIGHT].rest_seconds == pytest.approx(180)
+    assert read_pair_timings([path])[LIGHT].rest_seconds == pytest.approx(180)  # finished wins
+    assert read_pair_timings([path], platform="win32") == {}

@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="only the pairs with this tag, as `nox -s sweep -t TAG` (repeatable: any of them)")
     parser.add_argument("--set", dest="model_set", default="default",
                         help="the model set the jobs sweep, whose runs are the timings (default: default)")
+    parser.add_argument("--platform", default=None,
+                        help="only the timings of environments on this platform (as sys.platform: "
+                             "linux, darwin), for a plan of one kind of runner (default: all)")
     parser.add_argument("--max-minutes", type=float, default=DEFAULTS.max_minutes,
                         help=f"no job expected longer, on the runner (default: {DEFAULTS.max_minutes:g})")
     parser.add_argument("--speedup", type=float, default=DEFAULTS.speedup,
@@ -67,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
             raise ConfigError(f"no pair of {args.matrix} has the tag(s) {', '.join(args.tags)}",
                               hint="`nox -l -s sweep` lists the pairs; their tags are in envs/README.md")
     stores = _stores(args)
-    the_plan = plan(pairs, read_pair_timings(stores, args.model_set), assumptions)
+    the_plan = plan(pairs, read_pair_timings(stores, args.model_set, args.platform), assumptions)
     if args.format == "json":
         print(json.dumps(the_plan.matrix(), separators=(",", ":")))
         print(summary(the_plan, stores), file=sys.stderr)

@@ -90,7 +90,8 @@ def test_the_planned_jobs_run_every_sweep_session_nox_lists(tag):
 
 def test_the_workflow_runs_the_plan_it_prints():
     text = WORKFLOW.read_text()
-    assert "tracker plan-ci --format json" in text and "tracker plan-ci --format json --tag torch-coreml" in text
+    assert "tracker plan-ci --format json --platform linux" in text
+    assert "tracker plan-ci --format json --tag torch-coreml --platform darwin" in text
     for key in re.findall(r"\$\{\{ matrix\.(\w+)", text):
         assert key in {"name", "sessions", "shard", "minutes"}, key
     assert 'nox -s "${sessions[@]}" -- --store "stores/$NAME.duckdb" --shard "$SHARD"' in text

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from tracker import __version__
 from tracker.errors import TrackerError
 
-COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report", "releases",
-            "disk", "cache"]
+COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report",
+            "releases", "disk", "cache", "plan-ci"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        module = importlib.import_module(f"tracker.cli.{name}")
+        module = importlib.import_module(f"tracker.cli.{name.replace('-', '_')}")
         sub = commands.add_parser(name, help=module.HELP, description=module.__doc__)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.main)

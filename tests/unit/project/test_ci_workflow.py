@@ -1,7 +1,7 @@
 """The CI workflows: the one that spreads a sweep over runners and the scheduled one that
 sweeps what is new (``latest.yml``), both valid for GitHub (GitHub's workflow schema;
-actionlint where it is installed); the sweep's job matrix built from what
-``nox -l --json -s sweep`` really lists, and every ``nox -s`` and ``tracker`` command the
+actionlint where it is installed); the sweep's job matrix (``tracker plan-ci``) covering
+what ``nox -l --json -s sweep`` really lists, and every ``nox -s`` and ``tracker`` command the
 scheduled one runs a session of the noxfile or a subcommand of the tracker."""
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from conftest import ROOT
 WORKFLOW = ROOT / ".github" / "workflows" / "sweep.yml"
 LATEST_WORKFLOW = ROOT / ".github" / "workflows" / "latest.yml"
 WORKFLOWS = [WORKFLOW, LATEST_WORKFLOW]
-MATRIX_SCRIPT = ROOT / ".github" / "scripts" / "sweep_matrix.py"
 ACTIONLINT = shutil.which(
     "actionlint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 )
@@ -52,26 +51,50 @@ def test_the_workflows_match_githubs_workflow_schema(tmp_path, workflow):
     assert process.returncode != 0
 
 
-def _nox_sessions() -> str:
-    process = subprocess.run([sys.executable, "-m", "nox", "-l", "--json", "-s", "sweep"],
+def _nox_sessions(*options: str) -> str:
+    process = subprocess.run([sys.executable, "-m", "nox", "-l", "--json", "-s", "sweep", *options],
                              capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
     assert process.returncode == 0, process.stderr
     return process.stdout
 
 
-def test_the_matrix_has_one_job_per_sweep_session_and_shard():
-    listing = _nox_sessions()
-    sessions = [entry["session"] for entry in json.loads(listing)]
-    process = subprocess.run([sys.executable, str(MATRIX_SCRIPT), "--shards", "2"], input=listing,
-                             capture_output=True, text=True, timeout=60, check=True)
-    jobs = json.loads(process.stdout)["include"]
-    assert [(job["session"], job["shard"]) for job in jobs] == [
-        (session, shard) for session in sessions for shard in ("1/2", "2/2")
-    ]
+def _plan(*options: str) -> list[dict]:
+    """The job matrix as the workflow builds it, with no store: every pair estimated."""
+    env = {**os.environ, "TRACKER_STORE": str(ROOT / "no-such-dir" / "store.duckdb")}
+    process = subprocess.run([sys.executable, "-m", "tracker", "plan-ci", "--format", "json", *options],
+                             capture_output=True, text=True, timeout=120, cwd=ROOT, env=env, check=False)
+    assert process.returncode == 0, process.stderr
+    assert "every pair estimated" in process.stderr
+    return json.loads(process.stdout)["include"]
+
+
+@pytest.mark.parametrize("tag", [None, "torch-coreml"], ids=["linux", "macos"])
+def test_the_planned_jobs_run_every_sweep_session_nox_lists(tag):
+    """Every session in exactly one group of jobs, on each of its shards: none lost, none
+    doubled; the names safe as file and artifact names."""
+    listing = json.loads(_nox_sessions(*(["-t", tag] if tag else [])))
+    jobs = _plan(*(["--tag", tag] if tag else []))
+    groups: dict[str, list[str]] = {}
+    for job in jobs:
+        groups.setdefault(job["sessions"], []).append(job["shard"])
+    planned = [session for sessions in groups for session in sessions.splitlines()]
+    assert sorted(planned) == sorted(entry["session"] for entry in listing)
+    for shards in groups.values():
+        count = int(shards[0].split("/")[1])
+        assert sorted(shards) == sorted(f"{i}/{count}" for i in range(1, count + 1))
     names = [job["name"] for job in jobs]
     assert len(set(names)) == len(names)
-    assert all(name.replace(".", "").replace("-", "").replace("_", "").isalnum() for name in names)
-    assert jobs[0]["name"].endswith("-shard1of2") and jobs[0]["session"].startswith("sweep(")
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]+", name) for name in names)
+    assert all(job["minutes"] <= 30 for job in jobs)
+
+
+def test_the_workflow_runs_the_plan_it_prints():
+    text = WORKFLOW.read_text()
+    assert "tracker plan-ci --format json --platform linux" in text
+    assert "tracker plan-ci --format json --tag torch-coreml --platform darwin" in text
+    for key in re.findall(r"\$\{\{ matrix\.(\w+)", text):
+        assert key in {"name", "sessions", "shard", "minutes"}, key
+    assert 'nox -s "${sessions[@]}" -- --store "stores/$NAME.duckdb" --shard "$SHARD"' in text
 
 
 def test_the_scheduled_workflow_runs_on_a_schedule_and_publishes_the_report():

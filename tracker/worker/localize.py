@@ -13,8 +13,8 @@ by the parent with those stored by earlier runs (:func:`stored_localizations`). 
 with the same failure that reach the second runtime at once both localize (a wait could
 not be shorter than the localization it waits for, and a case that dies localizing would
 hold up the other): at most ``--jobs`` localizations per signature. ``incorrect`` is
-localized case by case: its signature names a symptom (``numeric: mismatch``), not a
-cause. An ``undetermined`` localization (the second runtime failed, or did not finish in
+localized case by case: its signature names a symptom (an oracle and its verdict), not
+a cause. An ``undetermined`` localization (the second runtime failed, or did not finish in
 time) says something about the model, not the failure: the next results with the
 signature try again, until one determines it or :data:`UNDETERMINED_ATTEMPTS` have not;
 the others then refer to the first of them.
@@ -218,6 +218,19 @@ def stored_localizations(store: Store, env_id: str, second: str) -> list[tuple[s
 def shared_directory(cache_root: Path, run_id: str) -> Path:
     """Where one run's cases share their localizations (removed when the run finishes)."""
     return cache_root / "localizations" / run_id
+
+
+def seeded_directory(cache_root: Path, run_id: str, second: str | None, store: Store, env_id: str,
+                     seed: bool) -> str | None:
+    """The directory where a run's cases share their localizations (``None`` without a second
+    runtime), seeded, if ``seed`` (not under --recompute), with those stored by earlier runs
+    in environment ``env_id``."""
+    if second is None:
+        return None
+    directory = shared_directory(cache_root, run_id)
+    if seed:
+        Shared(directory, second).seed(stored_localizations(store, env_id, second))
+    return str(directory)
 
 
 def _read(path: Path) -> Localization | None:

@@ -194,7 +194,8 @@ class Sweep:
             framework=env.fingerprint(parts.framework.packages),
             converter=env.fingerprint([*parts.framework.packages, *parts.converter.packages]),
         )
-        localizations = self._shared_localizations(store, env, context.run_id, parts.second_runtime)
+        localizations = localize.seeded_directory(self.cache.root, context.run_id, parts.second_runtime, store,
+                                                  env.env_id, seed=not self.options.recompute)
         jobs = [
             plan.job(self.pair, case, oracles=[o.name for o in parts.oracles], fingerprints=fingerprints,
                      cache=self.cache, reusable=(lambda key: None) if self.options.recompute else store.conversion,
@@ -221,16 +222,6 @@ class Sweep:
             for name, text in (probe.get("warmup_errors") or {}).items():
                 self.out(f"   warning: warm-up of {name} failed (cases still run): {error_line(text)}")
             self._run_jobs(store, context, todo, pool, jobs)
-
-    def _shared_localizations(self, store: Store, env: Environment, run_id: str, second: str | None) -> str | None:
-        """The directory where this run's cases share their localizations, seeded with those
-        stored by earlier runs in this environment (none under --recompute)."""
-        if second is None:
-            return None
-        directory = localize.shared_directory(self.cache.root, run_id)
-        if not self.options.recompute:
-            localize.Shared(directory, second).seed(localize.stored_localizations(store, env.env_id, second))
-        return str(directory)
 
     def _run_jobs(self, store: Store, context: Context, todo: list[ModelCase], pool: Pool, jobs: list[Job]) -> None:
         hashes = {c.id: c.content_hash for c in todo}

@@ -109,6 +109,12 @@ def render_matrix(rows: Sequence[ResultRow]) -> str:
         location_rows = [[outcome.value, *[str(located.get((outcome.value, p), 0)) for p in places]]
                          for outcome in Outcome if any((outcome.value, p) in located for p in places)]
         out.append(render_table(["outcome", *places], location_rows, "<>>>>"))
+        referring = [r for r in rows if r["localized_by"]]
+        if referring:
+            localized = {r["localized_by"] for r in referring}
+            out.append(f"{len(referring)} of them not run again in the second runtime: they share the localization "
+                       f"of {len(localized)} result(s) with the same failure in the same environment "
+                       "(`tracker history CASE` names it; results.localized_by)")
         stages = Counter(r["fault_stage"] for r in rows if r["fault_stage"])
         if stages:
             out.append("converter failures by stage: " + ", ".join(f"{s} {n}" for s, n in stages.most_common()))

@@ -139,6 +139,8 @@ class NumpyRunner(Runtime):
             loaded = {k: data[k] for k in data.files}
         if str(loaded["runtime_fault"]) == "runtime_abort":
             os.abort()
+        if str(loaded["runtime_fault"]).startswith("runtime_refuse"):  # one refusal for every such model
+            raise RuntimeError("Unsupported model IR version: 10, max supported IR version: 9")
         return loaded
 
     def run_impl(self, session, inputs):
@@ -157,6 +159,13 @@ class NumpyReference(NumpyRunner):
     """A second runtime that computes the same function without the runtime's bugs."""
 
     name = "fake-reference"
+
+    def load_impl(self, artifact: Path, options):
+        with np.load(artifact, allow_pickle=False) as data:
+            loaded = {k: data[k] for k in data.files}
+        if str(loaded["runtime_fault"]) == "runtime_refuse_opaque":  # one the reference cannot run either
+            raise NotImplementedError("the reference lacks an operator of this model")
+        return loaded
 
     def run_impl(self, session, inputs):
         (x,) = inputs.values()
@@ -195,6 +204,10 @@ CASES = [
 for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "unsupported",
                "perturb", "nan", "runtime_abort"):
     CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}", _fault, sets=("faults",)))
+# runtime failures to localize: one refusal (that the reference runs, or not) and a runtime bug
+for _fault, _count in (("runtime_refuse", 4), ("runtime_refuse_opaque", 5), ("runtime_perturb", 2)):
+    for _n in range(1, _count + 1):
+        CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}-{_n}", _fault, sets=("localize",)))
 # classifiers (4 classes, 2 rows per input set) for the oracles of the second study
 for _fault in ("none", "perturb_one_weight", "runtime_perturb", "fixed_shape", "unsupported"):
     CASES.append(fake_case(f"fake-classifier-{_fault.replace('_', '-')}", _fault, sets=("oracles",),

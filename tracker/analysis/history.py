@@ -23,9 +23,10 @@ from tracker.store.views import newest_case_hash, version_key
 
 _QUERY = f"""
     SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
-           e.buildable, r.outcome, r.subkind, r.stage, r.signature,
-           m.value AS max_abs_error, r.run_seconds, r.created_at
+           e.buildable, r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.localized_by,
+           lr.case_id AS localized_case, m.value AS max_abs_error, r.run_seconds, r.created_at
     FROM results r
+    LEFT JOIN results lr ON lr.result_id = r.localized_by
     LEFT JOIN cases c ON c.case_id = r.case_id AND c.case_hash = r.case_hash
     LEFT JOIN environments e ON e.env_id = r.env_id
     LEFT JOIN ({DRIFT_BY_RESULT}) m ON m.result_id = r.result_id

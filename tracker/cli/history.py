@@ -42,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def render_history(history: CaseHistory, show_hash: bool) -> str:
-    headers = ["pipeline", "versions", "outcome", "max abs error", "date", "signature"]
+    headers = ["pipeline", "versions", "outcome", "fault", "max abs error", "date", "signature"]
     if show_hash:
         headers.insert(0, "hash")
     rows = []
@@ -55,6 +55,7 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
             f"{row['pipeline']}.{row['variant']}",
             describe_versions(row["versions"]) or "-",
             outcome,
+            fault_text(row),
             "" if error is None else f"{error:.3g}",
             f"{row['created_at']:%Y-%m-%d %H:%M}",
             textwrap.shorten(row["signature"] or "", 100, placeholder="..."),
@@ -72,4 +73,14 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
             f"\n{len(history.hidden)} older definition(s) of this case have {count} more "
             "result(s), not compared with these: --all-hashes shows them"
         )
+    if any(row["localized_by"] for row in history.rows):
+        out.append("\nfault 'X as CASE': not run again in the second runtime, the same failure in the same "
+                   "environment was localized on CASE (results.localized_by)")
     return "\n".join(out)
+
+
+def fault_text(row: dict) -> str:
+    """Whose fault a result's failure is, and which result's localization it shares."""
+    if not row["localized_by"]:
+        return row["fault_location"] or ""
+    return f"{row['fault_location']} as {row['localized_case'] or 'result ' + row['localized_by'][:12]}"

@@ -28,13 +28,15 @@ from tracker.store import Store
 HELP = "write a stand-alone script that reproduces one stored failure"
 
 _QUERY = """
-    SELECT r.result_id, r.case_id, r.case_hash, r.outcome, r.signature, r.framework,
+    SELECT r.result_id, r.case_id, r.case_hash, r.outcome, r.signature, r.fault_location, r.localized_by,
+           lr.case_id AS localized_case, r.framework,
            r.converter, r.runtime, r.pipeline, r.variant, e.label, e.packages, e.requested, e.python, e.buildable,
            c.recipe, v.options AS converter_options
     FROM results r
     JOIN environments e ON e.env_id = r.env_id
     JOIN cases c ON c.case_id = r.case_id AND c.case_hash = r.case_hash
     LEFT JOIN conversions v ON v.conversion_key = r.conversion_key
+    LEFT JOIN results lr ON lr.result_id = r.localized_by
     WHERE {where}
     ORDER BY r.created_at DESC
 """
@@ -121,4 +123,15 @@ def main(args: argparse.Namespace) -> int:
     output.write_text(text, encoding="utf-8")
     print(f"wrote {output} ({len(text.splitlines())} lines): {row['case_id']} {row['outcome']} in {row['label']}\n"
           f"run it with: uv run {output}")
+    if row["fault_location"]:
+        print(f"whose fault: {localization_text(row)}")
     return 0
+
+
+def localization_text(row: dict) -> str:
+    """Where the failure was localized, and by which result when it shares another's localization."""
+    if not row["localized_by"]:
+        return row["fault_location"]
+    return (f"{row['fault_location']}, as localized on case {row['localized_case'] or '(no longer stored)'} "
+            f"(result {row['localized_by']}) for the same failure in this environment; "
+            f"`tracker repro {row['localized_by'][:12]}` reproduces that one")

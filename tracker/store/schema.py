@@ -9,9 +9,10 @@ DuckDB's ``json_extract`` reads them.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # The oldest version that readers (read-only) take as it is, unmigrated: the tables added
-# since (version 3: ``oracle_metrics``) stand in empty, as temporary tables.
+# since (version 3: ``oracle_metrics``) stand in empty, as temporary tables, and the columns
+# added since (version 4: ``results.localized_by``) as NULLs, in temporary views.
 OLDEST_READABLE = 2
 
 TABLES = {
@@ -118,7 +119,9 @@ TABLES = {
             log_path           VARCHAR,
             created_at         TIMESTAMP NOT NULL,
             fault_location     VARCHAR,          -- whose fault a failure is: converter | runtime | undetermined
-            fault_stage        VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
+            fault_stage        VARCHAR,          -- the converter stage that failed (api.FAILURE_STAGES)
+            localized_by       VARCHAR           -- the result (result_id) whose localization this one shares: the same
+                                                 -- environment and failure signature; NULL: localized itself, or not
         )""",
     "verdicts": """
         CREATE TABLE verdicts (  -- one row per (result, oracle)
@@ -158,4 +161,6 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # 3: the oracles' declarations travel with their metrics, for readers without the plugins
     3: [TABLES["oracle_metrics"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)],
+    # 4: a failure localized once per (environment, signature), the others refer to it
+    4: ["ALTER TABLE results ADD COLUMN IF NOT EXISTS localized_by VARCHAR"],
 }

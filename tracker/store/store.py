@@ -100,6 +100,7 @@ class ResultRecord:
     log_path: str | None = None
     fault_location: str | None = None  # converter | runtime | undetermined (failures only)
     fault_stage: str | None = None  # the converter stage that failed (api.FAILURE_STAGES)
+    localized_by: str | None = None  # the result whose localization this one shares (same env and signature)
     verdicts: list[VerdictRecord] = dataclasses.field(default_factory=list)
     result_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -230,12 +231,33 @@ class Store:
                 )
 
     def _stand_in_missing_tables(self) -> None:
-        """An older store, read as it is: the tables it lacks, empty and temporary."""
+        """An older store, read as it is: the tables it lacks, empty and temporary; a table
+        that lacks columns, as a temporary view of the same name with them NULL."""
         present = {row[0] for row in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
         for name, ddl in TABLES.items():
             if name not in present:
                 self.con.execute(ddl.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+                continue
+            missing = self._missing_columns(name, ddl)
+            if missing:
+                (database,) = self.con.execute("SELECT current_database()").fetchone()
+                nulls = "".join(f", NULL::{kind} AS {column}" for column, kind in missing)
+                self.con.execute(f'CREATE TEMP VIEW {name} AS SELECT *{nulls} FROM "{database}".main.{name}')
+
+    def _missing_columns(self, name: str, ddl: str) -> list[tuple[str, str]]:
+        """The (column, type) pairs of the current schema's table ``name`` that the store's lacks."""
+        shape = f"_current_{name}"
+        self.con.execute(ddl.replace(f"CREATE TABLE {name}", f"CREATE TEMP TABLE {shape}", 1))
+        try:
+            columns = self.con.execute(
+                """SELECT c.column_name, c.data_type FROM duckdb_columns() c WHERE c.table_name = ?
+                   AND c.column_name NOT IN (SELECT column_name FROM duckdb_columns()
+                                             WHERE table_name = ? AND database_name = current_database())
+                   ORDER BY c.column_index""", [shape, name]).fetchall()
+        finally:
+            self.con.execute(f"DROP TABLE {shape}")
+        return [(column, kind) for column, kind in columns]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:

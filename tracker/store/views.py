@@ -26,7 +26,8 @@ LATEST_CASES = """latest AS (   -- the newest definition of each case: hashes ar
 _RESULTS = f"""
     WITH {LATEST_CASES}
     SELECT r.case_id, l.kind, r.result_id, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
-           r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.fault_stage, r.created_at
+           r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.fault_stage,
+           r.localized_by, r.created_at
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN environments e ON e.env_id = r.env_id
@@ -54,6 +55,7 @@ class ResultRow(TypedDict):
     signature: str | None
     fault_location: str | None
     fault_stage: str | None
+    localized_by: str | None  # the result whose localization of the same failure this one shares
     created_at: dt.datetime
     column: str  # the matrix column: environment and pipeline variant (column_of)
 

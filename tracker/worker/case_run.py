@@ -250,17 +250,31 @@ class CaseRun:
         return self.job.oracle_options.get(oracle.name, {})
 
     def localized(self, result: CaseResult) -> CaseResult:
-        """``result`` with its fault located by the second runtime, when it can be."""
+        """``result`` with its fault located by the second runtime, when it can be: by the
+        localization of the same failure in this environment if there is one
+        (:class:`localize.Shared`), else by running the artifact again."""
         if not localize.needs_localizing(result, self.second):
             return result
         assert self.second is not None
+        shared = localize.Shared(Path(self.job.localizations), self.second.name) if self.job.localizations else None
+        earlier = shared.find(result) if shared else None
+        if earlier is not None:
+            self.verdicts.append(earlier.referring_verdict(self.second.name))
+            self.send(VERDICTS, tuple(self.verdicts))
+            return result.but(fault_location=earlier.location, localized_by=earlier.result_id)
         self.send(RESULT, self.finished(result))
         judges = localize.judges_of(result, self.output_oracles, self.requests)
         location, verdict = localize.second_opinion(self.second, self.evidence, judges, self.requests, self.sets,
                                                     self.options_of, self.job.second_runtime_timeout)
-        self.verdicts.append(verdict_record(f"localize:{self.second.name}", verdict))
+        record = verdict_record(f"localize:{self.second.name}", verdict)
+        self.verdicts.append(record)
         self.send(VERDICTS, tuple(self.verdicts))
-        return result.but(fault_location=location)
+        located = result.but(fault_location=location)
+        if shared is not None and shared.shares(result):
+            self.send(RESULT, self.finished(located))  # known to the parent before others refer to it
+            shared.record(result.outcome.value, result.signature, localize.Localization(
+                self.job.result_id, self.job.case_id, location, record.passed, record.subkind, record.message))
+        return located
 
 
 def _failure_stage(converter: Converter, exc: BaseException) -> str | None:

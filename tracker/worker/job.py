@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,10 @@ class Job:
     threads: int = 1
     second_runtime: str | None = None  # runs a failing artifact again to localize the fault
     second_runtime_timeout: float = 120.0
+    # the id the result will be stored under (a result with the same failure refers to it)
+    result_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+    # where the localizations of this run's environment are shared (localize.Shared); None: not shared
+    localizations: str | None = None
 
 
 # The messages a child sends, in order: any number of STAGE (the stage it enters), at

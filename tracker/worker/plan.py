@@ -113,10 +113,11 @@ class Fingerprints:
 
 def job(pair: Pair, case: ModelCase, *, oracles: Sequence[str], fingerprints: Fingerprints, cache: Cache,
         reusable: Callable[[str], ConversionRecord | None], log_path: str, threads: int,
-        second_runtime: str | None) -> Job:
+        second_runtime: str | None, localizations: str | None = None) -> Job:
     """The job of one case. ``reusable(key)`` is the stored conversion of that key, if any
     (``None`` under ``--recompute``); a successful one whose artifact left the cache is
-    converted again."""
+    converted again. ``localizations``: the directory where the run's localizations are
+    shared (:class:`tracker.worker.localize.Shared`)."""
     key = conversion_key(case, pair.converter, fingerprints.converter, pair.options)
     stored = reusable(key)
     if stored is not None and stored.outcome == Outcome.OK.value and cache.artifact_path(stored.artifact) is None:
@@ -141,6 +142,7 @@ def job(pair: Pair, case: ModelCase, *, oracles: Sequence[str], fingerprints: Fi
         threads=threads,
         second_runtime=second_runtime,
         second_runtime_timeout=pair.second_runtime_timeout,
+        localizations=localizations if second_runtime else None,
     )
 
 

@@ -62,7 +62,9 @@ def result_record(context: Context, case_id: str, case_hash: str, result: CaseRe
         log_path=job.log_path if kept_log and job else None,
         fault_location=result.fault_location,
         fault_stage=result.fault_stage,
+        localized_by=result.localized_by,
         verdicts=list(verdicts),
+        **({"result_id": job.result_id} if job else {}),
     )
 
 

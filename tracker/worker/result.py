@@ -46,6 +46,7 @@ class CaseResult:
     message: str | None = None
     fault_location: str | None = None  # converter | runtime | undetermined
     fault_stage: str | None = None  # the converter stage that failed (api.FAILURE_STAGES)
+    localized_by: str | None = None  # the result whose localization of the same failure this one shares
     failed_oracle: str | None = None
     timings: Timings = Timings()
     verdicts: tuple[VerdictRecord, ...] = ()

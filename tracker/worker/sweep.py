@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from tracker.registry import Registry
 from tracker.shards import Shard
 from tracker.signatures import signature
 from tracker.store import ResultRecord, Store
-from tracker.worker import plan
+from tracker.worker import localize, plan
 from tracker.worker.cache import Cache
 from tracker.worker.interrupts import Interrupts
 from tracker.worker.job import CONVERSION, ChildReport, Job
@@ -169,6 +170,7 @@ class Sweep:
     def _finish(self, store: Store | None = None, run_id: str | None = None) -> SweepSummary:
         self.summary.seconds = time.monotonic() - self.started
         if store is not None and run_id is not None:
+            shutil.rmtree(localize.shared_directory(self.cache.root, run_id), ignore_errors=True)
             status = "interrupted" if self.summary.interrupted else "finished"
             store.finish_run(run_id, status=status, computed=self.summary.computed, reused=self.summary.reused)
         self.out(f"   {self.summary.line()}")
@@ -192,11 +194,13 @@ class Sweep:
             framework=env.fingerprint(parts.framework.packages),
             converter=env.fingerprint([*parts.framework.packages, *parts.converter.packages]),
         )
+        localizations = localize.seeded_directory(self.cache.root, context.run_id, parts.second_runtime, store,
+                                                  env.env_id, seed=not self.options.recompute)
         jobs = [
             plan.job(self.pair, case, oracles=[o.name for o in parts.oracles], fingerprints=fingerprints,
                      cache=self.cache, reusable=(lambda key: None) if self.options.recompute else store.conversion,
                      log_path=str(self.options.logs / context.run_id / f"{case.id}.log"),
-                     threads=self.options.threads, second_runtime=parts.second_runtime)
+                     threads=self.options.threads, second_runtime=parts.second_runtime, localizations=localizations)
             for case in todo
         ]
         output_oracles = [o for o in parts.oracles

@@ -35,7 +35,7 @@ def test_models_list_and_show():
 
 def test_unknown_set_and_case_are_selection_errors_naming_what_exists(store):
     process = tracker("models", "list", "--set", "nope")
-    assert process.returncode == 6 and "known sets: default, faults, oracles, slow" in process.stderr
+    assert process.returncode == 6 and "known sets: default, faults, localize, oracles, slow" in process.stderr
     process = tracker("models", "show", "resnet18")
     assert process.returncode == 6 and "tracker models list" in process.stderr
     process = tracker("run", "--pair", fake_pair_json(), "--store", str(store), "--models", "resnet18")

@@ -23,6 +23,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import nox
@@ -34,6 +36,7 @@ from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  #
                                     add_sweep_arguments, forwarded)
 from tracker.errors import ConfigError  # noqa: E402
 from tracker.matrix import Pair, load_matrix  # noqa: E402
+from tracker.sweep_report import SWEEP_ID_VARIABLE  # noqa: E402  (stdlib only)
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -53,6 +56,11 @@ try:
         PAIRS = load_matrix(MATRIX)
 except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
+
+# One id per `nox` invocation, stored on every run it makes, so that the sweep's time
+# table sums its pairs (`tracker time --sweep ID`); one set outside (CI) is kept.
+SWEEP_ID = os.environ.setdefault(SWEEP_ID_VARIABLE, f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}")
+SWEPT: list[str] = []  # the pairs this invocation swept: the `results` session then prints their time table
 
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
@@ -213,10 +221,13 @@ def _sweep_parser(prog: str) -> argparse.ArgumentParser:
 def sweep(session: nox.Session, pair: Pair) -> None:
     """Run the model set through one converter x runtime version pair."""
     args = _sweep_parser("nox -s sweep --").parse_args(session.posargs)
+    started = time.monotonic()
     failure = install_pair(session, pair)
+    env_build_seconds = time.monotonic() - started
     pair_file = Path(session.create_tmp()) / "pair.json"
     pair_file.write_text(pair.to_json())
-    command = ["tracker", "run", "--pair-file", str(pair_file), *forwarded(args)]
+    command = ["tracker", "run", "--pair-file", str(pair_file), "--env-build-seconds", f"{env_build_seconds:.3f}",
+               *forwarded(args)]
     if args.report_file is not None:
         command += ["--report-file", str(args.report_file.resolve())]
     if failure is not None:
@@ -226,6 +237,7 @@ def sweep(session: nox.Session, pair: Pair) -> None:
     session.run(*command)
     if not PAIRS_FILE:  # a bisection prints its own summary
         summary_args = ["--store", str(args.store.resolve())] if args.store else []
+        SWEPT.append(pair.id)
         session.notify("results", posargs=summary_args)
 
 
@@ -247,6 +259,8 @@ def results(session: nox.Session) -> None:
     """Print the case x environment matrix of outcomes from the store."""
     install_tools(session, [])
     session.run("tracker", "results", *session.posargs)
+    if SWEPT:  # this invocation swept: where its time went, per pair and in total
+        session.run("tracker", "time", "--sweep", SWEEP_ID, *session.posargs)
 
 
 @nox.session(python=PYTHON, reuse_venv=True, default=False)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from tracker import __version__
 from tracker.errors import TrackerError
 
-COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report", "releases"]
+COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report", "releases", "time"]
 
 
 def build_parser() -> argparse.ArgumentParser:

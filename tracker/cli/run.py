@@ -14,7 +14,8 @@ from tracker.cli.common import cache_path, store_path
 from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
 from tracker.errors import ConfigError
 from tracker.matrix import Pair
-from tracker.sweep_report import FINISHED, INTERRUPTED, UNBUILDABLE, SweepReport
+from tracker.sweep_report import FINISHED, INTERRUPTED, SWEEP_ID_VARIABLE, UNBUILDABLE, SweepReport
+from tracker.worker.clock import PairClock
 from tracker.worker.progress import SweepSummary
 from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
 
@@ -29,6 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--env-error-file", type=Path,
         help="the environment could not be built: record env_error with this installer output",
     )
+    parser.add_argument(
+        "--env-build-seconds", type=float, default=0.0, metavar="SECONDS",
+        help="what building this environment took (nox measures it): the first stage of the time table",
+    )
     add_sweep_arguments(parser)
     add_report_argument(parser)
 
@@ -39,6 +44,19 @@ def default_memory_limit_mb(jobs: int) -> float:
     except (ValueError, OSError, AttributeError):
         total = 16_384
     return 0.8 * total / max(1, jobs)
+
+
+def process_age() -> float:
+    """Seconds since this process started (the interpreter and the imports before the sweep
+    began: part of the pair's wall time); 0 where /proc does not tell."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            now = float(uptime.read().split()[0])
+        return max(0.0, now - started_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def main(args: argparse.Namespace) -> int:
@@ -62,7 +80,9 @@ def main(args: argparse.Namespace) -> int:
         argv=sys.argv,
         shard=args.shard,
     )
-    sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
+    clock = PairClock(sweep_id=os.environ.get(SWEEP_ID_VARIABLE) or None, jobs=args.jobs,
+                      env_build_seconds=max(0.0, args.env_build_seconds), startup_seconds=process_age())
+    sweep = Sweep(pair, options, out=lambda line: print(line, flush=True), clock=clock)
     if args.env_error_file is not None:
         summary = sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
         _report(args.report_file, summary, UNBUILDABLE)

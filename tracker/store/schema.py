@@ -162,7 +162,7 @@ TABLES = {
             pair        VARCHAR NOT NULL,   -- the matrix pair's id
             stage       VARCHAR NOT NULL,   -- tracker.store.times.STAGES, or "oracle NAME", or "wall"
             seconds     DOUBLE NOT NULL,    -- summed over the cases; "wall": the pair's, env build included
-            cases       INTEGER,            -- the cases that spent time in it (NULL: the pair's own stages)
+            cases       INTEGER,            -- the cases that spent time in it (a pair's own stage: all it computed)
             parallel    INTEGER NOT NULL,   -- how many ran at once: --jobs for case stages, else 1
             recorded_at TIMESTAMP NOT NULL
         )""",

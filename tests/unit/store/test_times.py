@@ -116,3 +116,18 @@ def test_a_version_3_store_is_read_as_it_is_and_migrated_when_written(store):
             handle.con.execute(statement)
         assert handle.query("SELECT seconds FROM verdicts WHERE result_id = 'old'") == [{"seconds": None}]
         assert [p.pair for p in times.read(handle, sweep_id="s")] == ["p"]
+
+
+def test_the_html_report_shows_the_newest_sweeps_table(store):
+    from tracker.reports.data import gather
+    from tracker.reports.html import render_html
+
+    with Store.open(store) as handle:
+        _two_cases(handle)
+        times.record(handle, times.pair_times("old", "sweep-old", "old <pair>", 5.0, {"env_build": 1.0}, [], 0))
+        times.record(handle, times.pair_times("run-1", "sweep-new", "new <pair>", 30.0, {"env_build": 2.0},
+                                              times.case_stages(handle, "run-1", 1), 2))
+        data = gather(handle)
+    page = render_html(data)
+    assert 'id="time"' in page and "sweep-new" in page and "new &lt;pair&gt;" in page
+    assert "old &lt;pair&gt;" not in page and "oracle performance" in page

@@ -15,7 +15,7 @@ from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
 from tracker.errors import ConfigError
 from tracker.matrix import Pair
 from tracker.sweep_report import FINISHED, INTERRUPTED, SWEEP_ID_VARIABLE, UNBUILDABLE, SweepReport
-from tracker.worker.clock import PairClock
+from tracker.worker.clock import PairClock, process_age
 from tracker.worker.progress import SweepSummary
 from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
 
@@ -44,19 +44,6 @@ def default_memory_limit_mb(jobs: int) -> float:
     except (ValueError, OSError, AttributeError):
         total = 16_384
     return 0.8 * total / max(1, jobs)
-
-
-def process_age() -> float:
-    """Seconds since this process started (the interpreter and the imports before the sweep
-    began: part of the pair's wall time); 0 where /proc does not tell."""
-    try:
-        with open("/proc/self/stat", encoding="ascii") as stat:
-            started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime", encoding="ascii") as uptime:
-            now = float(uptime.read().split()[0])
-        return max(0.0, now - started_ticks / os.sysconf("SC_CLK_TCK"))
-    except (OSError, ValueError, IndexError):
-        return 0.0
 
 
 def main(args: argparse.Namespace) -> int:

@@ -121,7 +121,7 @@ TABLES = {
             created_at         TIMESTAMP NOT NULL,
             fault_location     VARCHAR,          -- whose fault a failure is: converter | runtime | undetermined
             fault_stage        VARCHAR,          -- the converter stage that failed (api.FAILURE_STAGES)
-            setup_seconds      DOUBLE,           -- the child's own setup: registry, components
+            setup_seconds      DOUBLE,           -- the child's own setup from its fork: registry, components
             extra_sets_seconds DOUBLE,           -- making or loading the extra input sets
             extra_runs_seconds DOUBLE,           -- running every extra input set once
             localize_seconds   DOUBLE            -- the second runtime localizing a failure

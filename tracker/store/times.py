@@ -6,8 +6,8 @@ the parent in wall seconds: building the environment (by nox, handed over with
 ``--env-build-seconds``), importing the heavy modules once and warming them up (the fork
 server's probe), storing results; the case stages (:data:`CASE_STAGES`, and one
 ``oracle NAME`` per oracle: its own computation) are measured in each case's child and
-summed over the run's results, with ``fork_exit`` the rest of the children's lives
-(forking, the pipe, exiting). Case stages run ``parallel`` at once (``--jobs``): their
+summed over the run's results, with ``child_exit`` the rest of the children's lives
+(sending the result, exiting, the parent seeing it). Case stages run ``parallel`` at once (``--jobs``): their
 seconds divided by it are their share of the wall time. ``overhead``, the tracker's own,
 is the wall time minus everything accounted, never below zero.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 # measured by the parent, in the order they happen; "overhead" is what is left
 PAIR_STAGES = ("env_build", "imports", "store", "overhead")
-# measured in the child: results.<stage>_seconds; "fork_exit" is the rest of its life
+# measured in the child: results.<stage>_seconds; "child_exit" is the rest of its life
 CASE_STAGES = ("setup", "reference", "extra_sets", "convert", "load", "run", "extra_runs", "localize")
 ORACLE_PREFIX = "oracle "
 WALL = "wall"
@@ -88,7 +88,7 @@ def pair_times(run_id: str, sweep_id: str | None, pair: str, wall: float, own: M
 
 def case_stages(store: Any, run_id: str, parallel: int) -> list[StageTime]:
     """The case stages of run ``run_id``, summed over its results: :data:`CASE_STAGES`,
-    each oracle's own time, and ``fork_exit``. A reused conversion costs this run nothing."""
+    each oracle's own time, and ``child_exit``. A reused conversion costs this run nothing."""
     sums = ", ".join(
         f"sum({_seconds(stage)}), count({_seconds(stage)})" for stage in CASE_STAGES
     )
@@ -105,7 +105,7 @@ def case_stages(store: Any, run_id: str, parallel: int) -> list[StageTime]:
     lives = row[-1] or 0.0
     counted = sum(s.seconds for s in stages)
     cases = max((s.cases for s in stages), default=0)
-    stages.append(StageTime("fork_exit", max(0.0, lives - counted), cases, parallel))
+    stages.append(StageTime("child_exit", max(0.0, lives - counted), cases, parallel))
     return stages
 
 
@@ -194,7 +194,7 @@ def _ordered(names: Iterable[str]) -> list[str]:
             return order.index(name), ""
         if name.startswith(ORACLE_PREFIX):
             return len(order), name
-        if name == "fork_exit":
+        if name == "child_exit":
             return len(order) + 1, ""
         return len(order) + 2 + PAIR_STAGES.index(name) if name in PAIR_STAGES else len(order) + 9, name
 

@@ -28,6 +28,7 @@ from tracker.signatures import exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
 from tracker.worker import extras, localize, memory
 from tracker.worker.cache import Cache
+from tracker.worker.clock import process_age
 from tracker.worker.job import CONVERSION, RESULT, STAGE, VERDICTS, Job
 from tracker.worker.judging import Requests, verdict_of, verdict_record
 from tracker.worker.result import CaseResult, Timings
@@ -49,7 +50,7 @@ class CaseRun:
         self.artifact_failure: CaseResult | None = None
         self.requests: Requests = {}
         self.sets = extras.ExtraSets()
-        self.created = time.perf_counter()  # the child's setup starts with this object
+        self.created = time.perf_counter() - process_age()  # the child's setup starts at its fork
 
     def run(self) -> CaseResult:
         stages = (self.setup, self.reference, self.convert, self.make_extra_sets, self.check, self.load,

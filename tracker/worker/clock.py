@@ -5,6 +5,7 @@ time table stored with the run and printed (:mod:`tracker.store.times`)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,19 @@ from tracker.reports.times import pair_table
 from tracker.store import Store, times
 from tracker.store.times import PairTimes
 from tracker.worker.progress import SweepSummary
+
+
+def process_age() -> float:
+    """Seconds since this process started (forked, or exec'd: what ran before
+    the caller's first clock); 0 where /proc does not tell."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            now = float(uptime.read().split()[0])
+        return max(0.0, now - started_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class PairClock:

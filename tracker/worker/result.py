@@ -23,11 +23,11 @@ class Timings:
     """Seconds the child spent in the stages a case reached (``None``: not reached).
 
     Each oracle's own computation is timed on its verdict (:attr:`VerdictRecord.seconds`),
-    not here; what the child spent outside these stages and the oracles (forking, the
-    pipe, exiting) is its wall time minus their sum (:mod:`tracker.store.times`).
+    not here; what the child spent outside these stages and the oracles (sending its
+    result, exiting) is its wall time minus their sum (:mod:`tracker.store.times`).
     """
 
-    setup_seconds: float | None = None  # the child's own setup: registry, components
+    setup_seconds: float | None = None  # the child's own setup, from its fork: registry, components
     reference_seconds: float | None = None  # the judged samples and the framework's outputs
     extra_sets_seconds: float | None = None  # making or loading the extra input sets
     convert_seconds: float | None = None  # the conversion (the stored one's time when reused)

@@ -38,7 +38,7 @@ def test_the_case_stages_are_summed_over_the_run_and_a_reused_conversion_costs_n
     assert stages["oracle numeric"].seconds == 1.0 and stages["oracle performance"].seconds == 2.0
     assert "oracle localize:ort" not in stages  # untimed: its time is the localize stage's
     counted = 0.5 * 2 + 1.0 * 2 + 2.0 + 3.0 + 0.25 * 2 + 0.75 + 0.25 + 1.5 + 4.0 + 1.0 + 2.0
-    assert stages["fork_exit"].seconds == pytest.approx(19.0 - counted)  # the rest of the children's lives
+    assert stages["child_exit"].seconds == pytest.approx(19.0 - counted)  # the rest of the children's lives
     assert {s.parallel for s in stages.values()} == {2}
 
 
@@ -84,7 +84,7 @@ def test_the_tables_fit_100_columns_and_show_every_stage(store):
     assert "30.0 s wall, 2 cases" in lines[0]
     table = "\n".join(lines)
     for stage in ("env_build", "imports", "setup", "reference", "extra_sets", "convert", "load", "run", "extra_runs",
-                  "oracle numeric", "oracle performance", "localize", "fork_exit", "store", "overhead"):
+                  "oracle numeric", "oracle performance", "localize", "child_exit", "store", "overhead"):
         assert f"   {stage} " in table
     assert sweep_table([], "nope") == ["no times stored for sweep nope"]
 

@@ -57,9 +57,10 @@ try:
 except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
 
-# One id per `nox` invocation, stored on every run it makes, so that the sweep's time
-# table sums its pairs (`tracker time --sweep ID`); one set outside (CI) is kept.
-SWEEP_ID = os.environ.setdefault(SWEEP_ID_VARIABLE, f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}")
+# One id per `nox` invocation, handed to every `tracker run` it makes (not put in nox's own
+# environment, so that a nox started by a session gets its own), so that the sweep's time
+# table sums its pairs (`tracker time --sweep ID`); one set outside (CI's shards) is kept.
+SWEEP_ID = os.environ.get(SWEEP_ID_VARIABLE) or f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
 SWEPT: list[str] = []  # the pairs this invocation swept: the `results` session then prints their time table
 
 PYTHON = "3.11"
@@ -234,7 +235,7 @@ def sweep(session: nox.Session, pair: Pair) -> None:
         error_file = Path(session.create_tmp()) / "install-error.txt"
         error_file.write_text(failure)
         command += ["--env-error-file", str(error_file)]
-    session.run(*command)
+    session.run(*command, env={SWEEP_ID_VARIABLE: SWEEP_ID})
     if not PAIRS_FILE:  # a bisection prints its own summary
         summary_args = ["--store", str(args.store.resolve())] if args.store else []
         SWEPT.append(pair.id)

@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nox
@@ -36,6 +37,7 @@ from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  #
 from tracker.errors import ConfigError  # noqa: E402
 from tracker.matrix import Pair, load_matrix  # noqa: E402
 from tracker.matrix_order import by_usefulness  # noqa: E402
+from tracker.sweep_report import SWEEP_ID_VARIABLE  # noqa: E402  (stdlib only)
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -57,6 +59,12 @@ except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
 
 SWEEP_STARTED = time.time()  # nox imports this file once per invocation
+# One id per `nox` invocation, handed to every `tracker run` it makes (not put in nox's own
+# environment, so that a nox started by a session gets its own), so that the sweep's time
+# table sums its pairs (`tracker time --sweep ID`); one set outside (CI's shards) is kept.
+SWEEP_ID = os.environ.get(SWEEP_ID_VARIABLE) or f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+SWEPT: list[str] = []  # the pairs this invocation swept: the `results` session then prints their time table
+
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
 CORE_TEST = ["-e", f"{ROOT}[test]"]
@@ -216,10 +224,13 @@ def _sweep_parser(prog: str) -> argparse.ArgumentParser:
 def sweep(session: nox.Session, pair: Pair) -> None:
     """Run the model set through one converter x runtime version pair."""
     args = _sweep_parser("nox -s sweep --").parse_args(session.posargs)
+    started = time.monotonic()
     failure = install_pair(session, pair)
+    env_build_seconds = time.monotonic() - started
     pair_file = Path(session.create_tmp()) / "pair.json"
     pair_file.write_text(pair.to_json())
-    command = ["tracker", "run", "--pair-file", str(pair_file), *forwarded(args)]
+    command = ["tracker", "run", "--pair-file", str(pair_file), "--env-build-seconds", f"{env_build_seconds:.3f}",
+               *forwarded(args)]
     position = _matrix_position(session, pair)
     if position is not None:
         position_file = Path(session.create_tmp()) / "matrix-position.json"
@@ -231,9 +242,10 @@ def sweep(session: nox.Session, pair: Pair) -> None:
         error_file = Path(session.create_tmp()) / "install-error.txt"
         error_file.write_text(failure)
         command += ["--env-error-file", str(error_file)]
-    session.run(*command)
+    session.run(*command, env={SWEEP_ID_VARIABLE: SWEEP_ID})
     if not PAIRS_FILE:  # a bisection prints its own summary
         summary_args = ["--store", str(args.store.resolve())] if args.store else []
+        SWEPT.append(pair.id)
         session.notify("results", posargs=summary_args)
 
 
@@ -272,8 +284,9 @@ def results(session: nox.Session) -> None:
     """Print the case x environment matrix of outcomes from the store."""
     install_tools(session, [])
     session.run("tracker", "results", *session.posargs)
-    # what the sweep's environments, cache, logs and store take (a short block of its own)
-    session.run("tracker", "disk", "--envs", str(ROOT / ".nox"), *_store_option(session.posargs))
+    if SWEPT:  # this invocation swept: where its time went, per pair and in total, and its disk
+        session.run("tracker", "time", "--sweep", SWEEP_ID, *session.posargs)
+        session.run("tracker", "disk", "--envs", str(ROOT / ".nox"), *_store_option(session.posargs))
 
 
 def _store_option(posargs: list[str]) -> list[str]:

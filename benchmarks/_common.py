@@ -40,20 +40,13 @@ totals["conversions_written"] = con.execute(
 print(json.dumps(totals))
 """
 
-# Seconds of the ONNX checker oracle's work, as it does it, on every artifact in a store.
-_CHECKER = """
-import sys, time, duckdb, onnx
-con = duckdb.connect(sys.argv[1], read_only=True)
-started = time.perf_counter()
-for (artifact,) in con.execute("SELECT artifact FROM conversions WHERE outcome = 'ok'").fetchall():
-    path = sys.argv[2] + '/' + artifact
-    onnx.load(path, load_external_data=False)
-    try:
-        onnx.checker.check_model(path, full_check=True)
-    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError):
-        pass
-print(time.perf_counter() - started)
-"""
+# What the store accounts as work (tracker.store.times): every stage a case spends doing
+# what the tracker is for. The rest is the tracker's cost: building or checking the
+# environment, importing once, the child's setup, forking, storing, its own overhead.
+WORK_STAGES = ("reference", "extra_sets", "convert", "load", "run", "extra_runs", "localize")
+# of which a runtime's own: every load, every run of every input set (the second runtime's too)
+RUNTIME_STAGES = ("load", "run", "extra_runs", "localize")
+ORACLE = "oracle "  # each oracle's own computation is work: its stage is "oracle NAME"
 
 
 def machine() -> str:
@@ -87,13 +80,15 @@ class Scratch:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.envdir = path / "nox"
+        self.sweep_ids: dict[str, str] = {}  # store name -> the sweep id of its last sweep
 
     def sweep(self, pair: str, name: str, *args: str) -> float:
         """Seconds of ``nox -s "sweep(<pair>)" -- --store <name>/store.duckdb ARGS``, the
         cache in ``<name>/cache``; it must succeed."""
         command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(self.envdir),
                    "-s", f"sweep({pair})", "--", "--store", str(self.store(name)), *args]
-        env = {**os.environ, "TRACKER_CACHE": str(self.cache(name))}
+        self.sweep_ids[name] = f"bench-{name}-{len(self.sweep_ids)}-{time.time_ns()}"
+        env = {**os.environ, "TRACKER_CACHE": str(self.cache(name)), "TRACKER_SWEEP_ID": self.sweep_ids[name]}
         started = time.perf_counter()
         process = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         seconds = time.perf_counter() - started
@@ -118,10 +113,14 @@ class Scratch:
     def cache(self, name: str) -> Path:
         return self.path / name / "cache"
 
-    def checker_seconds(self, name: str) -> float:
-        """The ONNX checker oracle's work on the artifacts of store ``name``, timed again
-        (the store does not record oracle time)."""
-        return float(self._python(_CHECKER, str(self.store(name)), str(self.cache(name))))
+    def stages(self, name: str) -> dict[str, dict[str, float]]:
+        """Where the last sweep into store ``name`` spent its time, as the store accounts it
+        (``tracker time --format json``): stage -> seconds, cases, parallel."""
+        python = next(self.envdir.glob("*/tracker-pins.json")).parent / "bin" / "python"
+        shown = subprocess.run([str(python), "-m", "tracker", "time", "--store", str(self.store(name)),
+                                "--sweep", self.sweep_ids[name], "--format", "json"],
+                               capture_output=True, text=True, check=True).stdout
+        return {s["stage"]: s for s in json.loads(shown)["total"]}
 
     def _python(self, script: str, *args: str) -> str:
         """The output of ``python -c SCRIPT ARGS`` in a pair environment built here."""
@@ -132,3 +131,18 @@ class Scratch:
     def totals(self, pair: str, name: str) -> dict[str, float]:
         """Counts and summed times of the pair's newest run in store ``name``."""
         return json.loads(self._python(_TOTALS, str(self.store(name)), pair))
+
+
+def work(stages: dict[str, dict[str, float]], counted: tuple[str, ...]) -> float:
+    """The seconds of the ``counted`` stages and of every oracle (summed over cases)."""
+    return sum(s["seconds"] for name, s in stages.items() if name in counted or name.startswith(ORACLE))
+
+
+def print_split(stages: dict[str, dict[str, float]], counted: tuple[str, ...]) -> None:
+    """Every stage: seconds, seconds per case, and whether it counts as work."""
+    print(f"   {'stage':<36} {'seconds':>9} {'per case':>9} {'cases':>6}  counted as")
+    for name, stage in stages.items():
+        as_work = name in counted or name.startswith(ORACLE)
+        per_case = f"{stage['seconds'] / stage['cases']:.3f}" if stage["cases"] else "-"
+        print(f"   {name:<36} {stage['seconds']:>9.1f} {per_case:>9} {stage['cases']:>6}  "
+              f"{'work' if as_work else 'tracker'}")

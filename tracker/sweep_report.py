@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 FINISHED, INTERRUPTED, UNBUILDABLE = "finished", "interrupted", "unbuildable"
+# Set once per `nox -s sweep` invocation (noxfile.py), read by `tracker run`: the pairs of one
+# sweep share it in the store (runs.sweep_id, run_times.sweep_id), so `tracker time --sweep`
+# sums them. Set it yourself to gather several invocations (CI shards) under one id.
+SWEEP_ID_VARIABLE = "TRACKER_SWEEP_ID"
 STATUSES = (FINISHED, INTERRUPTED, UNBUILDABLE)
 COUNTS = ("selected", "reused", "computed", "not_applicable")
 

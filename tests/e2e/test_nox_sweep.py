@@ -94,3 +94,15 @@ def test_a_real_nox_sweep_on_a_tiny_matrix(tmp_path):
     assert second.stdout.count("0 to run") == 4, second.stdout[-3000:]
     assert "as they took when last run" in second.stdout  # the time left, from stored runs
     assert len(stored(store)) == 4 * len(CASES)
+    # where the time went: every pair's run stored its time under the invocation's sweep id,
+    # and the sweep ended with the table over its pairs (the `results` session)
+    sweeps = stored(store, "SELECT DISTINCT sweep_id FROM run_times")
+    assert len(sweeps) == 2 and all(s["sweep_id"] for s in sweeps)  # one per `nox -s sweep`
+    built_times = stored(store, """SELECT t.pair, t.seconds FROM run_times t JOIN runs r USING (run_id)
+                                   WHERE t.stage = 'env_build' AND r.label NOT LIKE '%1.99.0%'
+                                   AND r.label NOT LIKE '%1.20.1%'""")
+    assert len(built_times) == 2 and all(t["seconds"] > 0 for t in built_times)
+    for process in (first, second):
+        tail = process.stdout[process.stdout.rindex("where the time of sweep"):]
+        assert tail.startswith("where the time of sweep") and "4 pairs" in tail.splitlines()[0]
+        assert "   env_build " in tail and "   overhead " in tail

@@ -16,7 +16,7 @@ from tracker import __version__
 from tracker.errors import TrackerError
 
 COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report",
-            "releases", "disk", "cache", "plan-ci"]
+            "releases", "time", "disk", "cache", "plan-ci"]
 
 
 def build_parser() -> argparse.ArgumentParser:

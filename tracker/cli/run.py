@@ -17,7 +17,8 @@ from tracker.errors import ConfigError, StoreError
 from tracker.matrix import Pair
 from tracker.store import Store
 from tracker.store.views import pair_seconds
-from tracker.sweep_report import FINISHED, INTERRUPTED, UNBUILDABLE, SweepReport
+from tracker.sweep_report import FINISHED, INTERRUPTED, SWEEP_ID_VARIABLE, UNBUILDABLE, SweepReport
+from tracker.worker.clock import PairClock, process_age
 from tracker.worker.matrix_progress import MatrixPosition, position_line
 from tracker.worker.progress import SweepSummary
 from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
@@ -36,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--matrix-position", type=Path, metavar="FILE",
         help="where this pair stands in the whole sweep (written by noxfile.py): printed first",
+    )
+    parser.add_argument(
+        "--env-build-seconds", type=float, default=0.0, metavar="SECONDS",
+        help="what building this environment took (nox measures it): the first stage of the time table",
     )
     add_sweep_arguments(parser)
     add_report_argument(parser)
@@ -72,7 +77,9 @@ def main(args: argparse.Namespace) -> int:
     )
     if args.matrix_position is not None:
         print(_position_line(MatrixPosition.read(args.matrix_position), store), flush=True)
-    sweep = Sweep(pair, options, out=lambda line: print(line, flush=True))
+    clock = PairClock(sweep_id=os.environ.get(SWEEP_ID_VARIABLE) or None, jobs=args.jobs,
+                      env_build_seconds=max(0.0, args.env_build_seconds), startup_seconds=process_age())
+    sweep = Sweep(pair, options, out=lambda line: print(line, flush=True), clock=clock)
     if args.env_error_file is not None:
         summary = sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
         _report(args.report_file, summary, UNBUILDABLE)

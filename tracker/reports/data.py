@@ -2,7 +2,7 @@
 environment, the error size per environment, regressions and fixes, the failure table in
 the shape of the published study of the ONNX converters, and the conversion-quality
 table in the shape of the empirical study of model conversion (the measures the oracles
-declare for it: :mod:`tracker.declarations`)."""
+declare for it: :mod:`tracker.declarations`), and where the newest sweep's time went."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from tracker.api import MetricDeclaration
 from tracker.declarations import DRIFT_BY_RESULT, ReportColumn, declare, of_role, report_columns
 from tracker.outcomes import Outcome
 from tracker.reports.steps import Step, group_steps
-from tracker.store import Store
+from tracker.store import Store, times
+from tracker.store.times import PairTimes
 from tracker.store.views import LATEST_CASES, ResultRow, ordered_environments, query_rows
 
 # The study's columns (converted, conversion failed, runtime load failed, mismatch,
@@ -79,6 +80,8 @@ class ReportData:
     quality: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
     quality_columns: list[ReportColumn] = dataclasses.field(default_factory=list)  # as the oracles declare
     drift: list[MetricDeclaration] = dataclasses.field(default_factory=list)  # the error size's metric(s)
+    sweep_id: str | None = None  # the newest sweep with stored times
+    times: list[PairTimes] = dataclasses.field(default_factory=list)  # where its time went, per pair
 
     def cell(self, case_id: str, column: str) -> ResultRow | None:
         return self._cells.get((case_id, column))
@@ -103,6 +106,7 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
     kinds = {r["case_id"]: r["kind"] for r in rows}
     groups = load_groups(store, pipeline) if rows else []
     declarations = declare(store)
+    sweep_id = times.last_sweep_id(store)
     return ReportData(
         rows=rows,
         environments=ordered_environments(rows),
@@ -113,6 +117,8 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
         quality=quality_table(store, rows, pipeline),
         quality_columns=report_columns(declarations),
         drift=of_role(declarations, "drift"),
+        sweep_id=sweep_id,
+        times=times.read(store, sweep_id=sweep_id) if sweep_id else [],
     )
 
 

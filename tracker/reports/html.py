@@ -10,6 +10,8 @@ from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, sho
 from tracker.reports.heatmap import render_heatmap
 from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
 from tracker.reports.style import STYLE, colour, esc, outcome_order, swatch
+from tracker.reports.times import duration
+from tracker.store.times import totals
 
 _OTHER_OUTCOMES = 5  # STUDY_COLUMNS: the study's five, then the rest
 _SHOWN_CASES = 8  # of a step's cases, before "and N more"
@@ -25,12 +27,13 @@ def render_html(data: ReportData, title: str = "Converter regression report") ->
          f"environments; written {dt.datetime.now():%Y-%m-%d %H:%M}.</p>"),
         ('<nav><a href="#heatmap">outcomes</a><a href="#trends">per environment</a>'
          '<a href="#transitions">regressions and fixes</a><a href="#study">failure table</a>'
-         '<a href="#quality">conversion quality</a></nav>'),
+         '<a href="#quality">conversion quality</a><a href="#time">where the time went</a></nav>'),
         render_heatmap(data),
         _trends(data),
         _transitions(data),
         _study(data),
         _quality(data),
+        _times(data),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -155,6 +158,34 @@ def _quality(data: ReportData) -> str:
         cells = "".join(f"<td class='num'>{render_number(line.get(c), '&middot;')}</td>" for c in columns)
         lines.append(f"<tr><td class='num'>{index}</td><td class='mono nowrap'>"
                      f"{esc(env['label'] or env['env_id'])}</td>{cells}</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def _times(data: ReportData) -> str:
+    lines = ['<h2 id="time">Where the time of the newest sweep went</h2>']
+    if not data.times:
+        return lines[0] + "<p>No sweep with stored times (<code>nox -s sweep</code> stores them).</p>"
+    wall = sum(p.wall for p in data.times)
+    lines.append(f'<p class="note">Sweep <code>{esc(data.sweep_id or "")}</code>, as <code>tracker time</code> '
+                 f"prints it: {len(data.times)} pairs, {esc(duration(wall))} wall. Case stages are summed over "
+                 "cases; their share of the wall time is divided by the jobs that ran at once. "
+                 "<i>overhead</i>: the wall time no stage accounts for.</p>")
+    lines.append('<table class="data" id="time-pairs"><tr><th>pair</th><th class="num">cases</th>'
+                 '<th class="num">wall</th><th class="num">env build s</th><th class="num">overhead s</th></tr>')
+    for pair in data.times:
+        lines.append(f"<tr><td class='mono'>{esc(pair.pair)}</td><td class='num'>{pair.cases}</td>"
+                     f"<td class='num'>{esc(duration(pair.wall))}</td>"
+                     f"<td class='num'>{pair.seconds('env_build'):.1f}</td>"
+                     f"<td class='num'>{pair.seconds('overhead'):.1f}</td></tr>")
+    lines.append('</table><table class="data" id="time-stages"><tr><th>stage</th><th class="num">seconds</th>'
+                 '<th class="num">share</th><th class="num">per case</th><th class="num">cases</th></tr>')
+    for stage in totals(data.times):
+        share = stage.wall_share_seconds / wall if wall > 0 else 0.0
+        per_case = f"{stage.per_case:.2f}" if stage.per_case is not None else "&middot;"
+        lines.append(f"<tr><td class='mono'>{esc(stage.stage)}</td><td class='num'>{stage.seconds:.1f}</td>"
+                     f"<td class='num'>{share:.1%}</td><td class='num'>{per_case}</td>"
+                     f"<td class='num'>{stage.cases}</td></tr>")
     lines.append("</table>")
     return "\n".join(lines)
 

@@ -1,6 +1,7 @@
 """The report in the terminal, compactly: the outcome matrix (``tracker results``'s),
 outcomes and error size per environment, regressions and fixes grouped by version step,
-the first study's failure table and the second study's conversion-quality table."""
+the first study's failure table and the second study's conversion-quality table, and where
+the newest sweep's time went (``tracker time``'s table)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 from tracker.render import cut, render_matrix, render_number, render_table, shorten
 from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
+from tracker.reports.times import sweep_table
 
 SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
 WIDTH = 160  # of a step's line of cases
@@ -19,6 +21,8 @@ def render_terminal(data: ReportData) -> str:
     if not data.rows:
         return "the store holds no result yet (run `nox -s sweep`)"
     sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data), _quality(data)]
+    if data.times:
+        sections.append("\n".join(sweep_table(data.times, data.sweep_id)))
     return _CONTROL.sub("?", "\n\n".join(sections))
 
 

@@ -10,6 +10,7 @@ identify it, and one row per identity is kept:
 - ``conversions``: the conversion key, newest wins, as :meth:`Store.record_conversion`;
 - ``runs``: the run id; every run is kept, the one that got further wins (a store
   merged again after its sweep finished updates the run's status);
+- ``run_times``: (run id, stage), the newest (``recorded_at``) wins;
 - ``environments``, ``env_packages``, ``cases``: their keys; a row already there stays;
 - ``oracle_metrics``: (oracle, role, label), a report column of an oracle; the newest
   (``recorded_at``) wins.
@@ -51,6 +52,7 @@ RULES = (
     _Rule("cases", ("case_id", "case_hash")),
     _Rule("oracle_metrics", ("oracle", "role", "label"), "{t}.recorded_at"),
     _Rule("runs", ("run_id",), "coalesce({t}.finished_at, {t}.started_at)"),
+    _Rule("run_times", ("run_id", "stage"), "{t}.recorded_at"),
     _Rule("conversions", ("conversion_key",), "{t}.created_at"),
     _Rule("results", ("env_id", "config_key", "case_id", "case_hash"), "{t}.created_at"),
 )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 4
 # The oldest version that readers (read-only) take as it is, unmigrated: the tables added
-# since (version 3: ``oracle_metrics``) stand in empty, as temporary tables, and the columns
-# added since (version 4: ``results.localized_by``) as NULLs, in temporary views.
+# since (version 3: ``oracle_metrics``, version 4: ``run_times``) stand in empty, as
+# temporary tables, and the columns added since (version 4: ``results.localized_by``, the
+# stage timings, ``verdicts.seconds``, ``runs.sweep_id``) as NULLs, in temporary views.
 OLDEST_READABLE = 2
 
 TABLES = {
@@ -68,7 +69,8 @@ TABLES = {
             tracker_version VARCHAR NOT NULL,
             host           VARCHAR,
             started_at     TIMESTAMP NOT NULL,
-            finished_at    TIMESTAMP
+            finished_at    TIMESTAMP,
+            sweep_id       VARCHAR           -- the `nox -s sweep` invocation it belongs to (TRACKER_SWEEP_ID)
         )""",
     "conversions": """
         CREATE TABLE conversions (  -- one row per (converter fingerprint, case hash, options)
@@ -110,18 +112,22 @@ TABLES = {
             message            VARCHAR,          -- truncated, valid UTF-8
             conversion_key     VARCHAR,
             conversion_reused  BOOLEAN,
-            reference_seconds  DOUBLE,
-            convert_seconds    DOUBLE,
+            reference_seconds  DOUBLE,           -- the judged samples and the framework's outputs
+            convert_seconds    DOUBLE,           -- the conversion's (the stored one's when reused)
             load_seconds       DOUBLE,
-            run_seconds        DOUBLE,
-            wall_seconds       DOUBLE,
+            run_seconds        DOUBLE,           -- the judged samples
+            wall_seconds       DOUBLE,           -- the child's life, as its parent saw it
             peak_rss_mb        DOUBLE,
             log_path           VARCHAR,
             created_at         TIMESTAMP NOT NULL,
             fault_location     VARCHAR,          -- whose fault a failure is: converter | runtime | undetermined
             fault_stage        VARCHAR,          -- the converter stage that failed (api.FAILURE_STAGES)
-            localized_by       VARCHAR           -- the result (result_id) whose localization this one shares: the same
+            localized_by       VARCHAR,          -- the result (result_id) whose localization this one shares: the same
                                                  -- environment and failure signature; NULL: localized itself, or not
+            setup_seconds      DOUBLE,           -- the child's own setup from its fork: registry, components
+            extra_sets_seconds DOUBLE,           -- making or loading the extra input sets
+            extra_runs_seconds DOUBLE,           -- running every extra input set once
+            localize_seconds   DOUBLE            -- the second runtime localizing a failure
         )""",
     "verdicts": """
         CREATE TABLE verdicts (  -- one row per (result, oracle)
@@ -129,7 +135,8 @@ TABLES = {
             oracle     VARCHAR NOT NULL,
             passed     BOOLEAN,                 -- NULL: not applicable
             subkind    VARCHAR,
-            message    VARCHAR
+            message    VARCHAR,
+            seconds    DOUBLE                   -- the oracle's own computation (its repeated runs too)
         )""",
     "metrics": """
         CREATE TABLE metrics (  -- one row per (result, oracle, name)
@@ -149,6 +156,19 @@ TABLES = {
             description  VARCHAR NOT NULL,
             recorded_at  TIMESTAMP NOT NULL
         )""",
+    "run_times": """
+        CREATE TABLE run_times (  -- one row per (pair swept, stage): where a `tracker run` spent its time
+            -- the case stages are summed over the run's results (a reused conversion counts 0);
+            -- `tracker time` prints them, tracker.store.times reads them
+            run_id      VARCHAR NOT NULL,   -- runs.run_id (a pair with nothing new to run has none there)
+            sweep_id    VARCHAR,            -- the `nox -s sweep` invocation (NULL: tracker run by hand)
+            pair        VARCHAR NOT NULL,   -- the matrix pair's id
+            stage       VARCHAR NOT NULL,   -- tracker.store.times.STAGES, or "oracle NAME", or "wall"
+            seconds     DOUBLE NOT NULL,    -- summed over the cases; "wall": the pair's, env build included
+            cases       INTEGER,            -- the cases that spent time in it (a pair's own stage: all it computed)
+            parallel    INTEGER NOT NULL,   -- how many ran at once: --jobs for case stages, else 1
+            recorded_at TIMESTAMP NOT NULL
+        )""",
 }
 
 # version -> statements that bring a store from version-1 to version.
@@ -161,6 +181,14 @@ MIGRATIONS: dict[int, list[str]] = {
     ],
     # 3: the oracles' declarations travel with their metrics, for readers without the plugins
     3: [TABLES["oracle_metrics"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1)],
-    # 4: a failure localized once per (environment, signature), the others refer to it
-    4: ["ALTER TABLE results ADD COLUMN IF NOT EXISTS localized_by VARCHAR"],
+    # 4: a failure localized once per (environment, signature), the others refer to it;
+    # where the time goes: every stage of a case, each oracle's, the run's own (issue 17)
+    4: [
+        "ALTER TABLE results ADD COLUMN IF NOT EXISTS localized_by VARCHAR",
+        *(f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} DOUBLE"
+          for column in ("setup_seconds", "extra_sets_seconds", "extra_runs_seconds", "localize_seconds")),
+        "ALTER TABLE verdicts ADD COLUMN IF NOT EXISTS seconds DOUBLE",
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS sweep_id VARCHAR",
+        TABLES["run_times"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1),
+    ],
 }

@@ -50,6 +50,7 @@ class VerdictRecord:
     message: str = ""
     subkind: str | None = None
     metrics: dict[str, float] = dataclasses.field(default_factory=dict)
+    seconds: float | None = None  # the oracle's own computation (None: not timed)
 
 
 @dataclasses.dataclass
@@ -91,10 +92,14 @@ class ResultRecord:
     message: str | None = None
     conversion_key: str | None = None
     conversion_reused: bool | None = None
+    setup_seconds: float | None = None
     reference_seconds: float | None = None
+    extra_sets_seconds: float | None = None
     convert_seconds: float | None = None
     load_seconds: float | None = None
     run_seconds: float | None = None
+    extra_runs_seconds: float | None = None
+    localize_seconds: float | None = None
     wall_seconds: float | None = None
     peak_rss_mb: float | None = None
     log_path: str | None = None
@@ -336,6 +341,7 @@ class Store:
         manifest_hash: str,
         case_count: int,
         argv: Sequence[str],
+        sweep_id: str | None = None,
     ) -> str:
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         with self.transaction():
@@ -345,8 +351,8 @@ class Store:
             self.con.execute(
                 """INSERT INTO runs (run_id, env_id, label, pipeline, variant, model_set,
                        manifest_hash, case_count, status, argv, tracker_version, host,
-                       started_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)""",
+                       started_at, sweep_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""",
                 [
                     run_id,
                     env_id,
@@ -360,6 +366,7 @@ class Store:
                     __version__,
                     socket.gethostname(),
                     _now(),
+                    sweep_id,
                 ],
             )
         if self.snapshots is None:  # a sweep: readers get snapshots while it writes
@@ -415,9 +422,10 @@ class Store:
             )
             if result.verdicts:
                 self.con.executemany(
-                    "INSERT INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO verdicts (result_id, oracle, passed, subkind, message, seconds) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     [
-                        [result.result_id, v.oracle, v.passed, v.subkind, v.message]
+                        [result.result_id, v.oracle, v.passed, v.subkind, v.message, _finite_or_none(v.seconds)]
                         for v in result.verdicts
                     ],
                 )

@@ -28,6 +28,7 @@ from tracker.signatures import exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
 from tracker.worker import extras, localize, memory
 from tracker.worker.cache import Cache
+from tracker.worker.clock import process_age
 from tracker.worker.job import CONVERSION, RESULT, STAGE, VERDICTS, Job
 from tracker.worker.judging import Requests, verdict_of, verdict_record
 from tracker.worker.result import CaseResult, Timings
@@ -49,6 +50,7 @@ class CaseRun:
         self.artifact_failure: CaseResult | None = None
         self.requests: Requests = {}
         self.sets = extras.ExtraSets()
+        self.created = time.perf_counter() - process_age()  # the child's setup starts at its fork
 
     def run(self) -> CaseResult:
         stages = (self.setup, self.reference, self.convert, self.make_extra_sets, self.check, self.load,
@@ -88,6 +90,7 @@ class CaseRun:
         self.oracles: list[Oracle] = [registry.oracle(name) for name in job.oracles]
         self.output_oracles = [o for o in self.oracles
                                if o.stage == "outputs" and o.applies_to(self.converter.output_format)]
+        self.timings["setup_seconds"] = time.perf_counter() - self.created
 
     def reference(self) -> CaseResult | None:
         """The input sets and the framework's outputs on them, from the cache or computed
@@ -132,7 +135,7 @@ class CaseRun:
         maker = extras.Maker(self.cache, self.job.reference_key, self.case, self.framework,
                              lambda framework, case: self.source_model())
         self.sets = maker.make_all(extras.unique(self.requests))
-        self.timings["reference_seconds"] += time.perf_counter() - started
+        self.timings["extra_sets_seconds"] = time.perf_counter() - started
         self.evidence = Evidence(
             case=self.case,
             artifact=self.cache.root / str(self.conversion.artifact),
@@ -176,7 +179,9 @@ class CaseRun:
             return self.artifact_failure or self.failure("run", exc)
         self.timings["run_seconds"] = time.perf_counter() - started
         self.evidence.runtime = memory.peak_window_since(self.memory_before)
+        started = time.perf_counter()
         self.runs = extras.run_all(self.sets, self.run_converted)
+        self.timings["extra_runs_seconds"] = time.perf_counter() - started
         self.evidence.actual = actual
         self.evidence.run_converted = self.run_converted
         return None
@@ -236,9 +241,10 @@ class CaseRun:
         for oracle in oracles:
             if not oracle.applies_to(self.evidence.artifact_format):
                 continue
+            started = time.perf_counter()  # the oracle's own computation, its repeated runs included
             verdict, signature = verdict_of(oracle, self.evidence, self.options_of(oracle), self.requests, runs,
                                             self.sets)
-            self.verdicts.append(verdict_record(oracle.name, verdict))
+            self.verdicts.append(verdict_record(oracle.name, verdict, time.perf_counter() - started))
             self.send(VERDICTS, tuple(self.verdicts))
             if verdict.passed is False and first_failure is None:
                 first_failure = CaseResult.oracle_failure(
@@ -263,9 +269,11 @@ class CaseRun:
             self.send(VERDICTS, tuple(self.verdicts))
             return result.but(fault_location=earlier.location, localized_by=earlier.result_id)
         self.send(RESULT, self.finished(result))
+        started = time.perf_counter()
         judges = localize.judges_of(result, self.output_oracles, self.requests)
         location, verdict = localize.second_opinion(self.second, self.evidence, judges, self.requests, self.sets,
                                                     self.options_of, self.job.second_runtime_timeout)
+        self.timings["localize_seconds"] = time.perf_counter() - started
         record = verdict_record(f"localize:{self.second.name}", verdict)
         self.verdicts.append(record)
         self.send(VERDICTS, tuple(self.verdicts))

@@ -34,9 +34,11 @@ def verdict_of(oracle: Oracle, evidence: Evidence, options: Mapping[str, Any], r
         return verdict, f"{oracle.name}: {exception_signature(exc)}"
 
 
-def verdict_record(oracle: str, verdict: Verdict) -> VerdictRecord:
-    """A verdict as it is stored (message bounded, metrics as floats)."""
+def verdict_record(oracle: str, verdict: Verdict, seconds: float | None = None) -> VerdictRecord:
+    """A verdict as it is stored (message bounded, metrics as floats), with the seconds
+    the oracle took to give it."""
     return VerdictRecord(
+        seconds=seconds,
         oracle=oracle,
         passed=verdict.passed,
         subkind=verdict.subkind,

@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from tracker.store.times import PairTimes
 from tracker.worker.job import ChildReport
 
 
@@ -21,6 +22,7 @@ class SweepSummary:
     seconds: float = 0.0
     not_applicable: int = 0
     env_id: str | None = None  # the environment the results were stored under
+    times: PairTimes | None = None  # where its time went (stored in run_times)
 
     def line(self) -> str:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(self.outcomes.items())) or "nothing new"

@@ -20,12 +20,21 @@ from tracker.store import ConversionRecord, VerdictRecord
 
 @dataclasses.dataclass(frozen=True)
 class Timings:
-    """Seconds spent in the stages a case reached (``None``: not reached or not timed)."""
+    """Seconds the child spent in the stages a case reached (``None``: not reached).
 
-    reference_seconds: float | None = None
-    convert_seconds: float | None = None
+    Each oracle's own computation is timed on its verdict (:attr:`VerdictRecord.seconds`),
+    not here; what the child spent outside these stages and the oracles (sending its
+    result, exiting) is its wall time minus their sum (:mod:`tracker.store.times`).
+    """
+
+    setup_seconds: float | None = None  # the child's own setup, from its fork: registry, components
+    reference_seconds: float | None = None  # the judged samples and the framework's outputs
+    extra_sets_seconds: float | None = None  # making or loading the extra input sets
+    convert_seconds: float | None = None  # the conversion (the stored one's time when reused)
     load_seconds: float | None = None
-    run_seconds: float | None = None
+    run_seconds: float | None = None  # the judged samples
+    extra_runs_seconds: float | None = None  # every extra input set, run once
+    localize_seconds: float | None = None  # the second runtime, on a failure
 
 
 @dataclasses.dataclass(frozen=True)

@@ -28,6 +28,7 @@ from tracker.signatures import signature
 from tracker.store import ResultRecord, Store
 from tracker.worker import localize, plan
 from tracker.worker.cache import Cache
+from tracker.worker.clock import PairClock
 from tracker.worker.interrupts import Interrupts
 from tracker.worker.job import CONVERSION, ChildReport, Job
 from tracker.worker.pool import Pool
@@ -65,14 +66,15 @@ class Components:
 
 
 class Sweep:
-    def __init__(self, pair: Pair, options: SweepOptions, out: Callable[[str], None] = print) -> None:
+    def __init__(self, pair: Pair, options: SweepOptions, out: Callable[[str], None] = print,
+                 clock: PairClock | None = None) -> None:
         self.pair = pair
         self.options = options
         self.out = out
         self.summary = SweepSummary(pair=pair.id)
         self.cache = Cache(options.cache)
-        self.started = time.monotonic()
         self.interrupts = Interrupts()
+        self.clock = clock or PairClock()  # where the time goes (tracker.worker.clock)
 
     # -- entry points ---------------------------------------------------------------------
     def run(self) -> SweepSummary:
@@ -90,10 +92,10 @@ class Sweep:
         plan.check_converter(pair, parts.converter)
         cases = self._applicable(parts.converter, self._selected(registry))
         env = describe_current()
-        with Store.open(self.options.store) as store:
+        with self.clock.store(self.options.store) as store:
             todo = self._prepare(store, env, cases, parts.oracles)
             if not todo:
-                return self._finish()
+                return self._finish(store)
             run_id = self._start_run(store, env, cases)
             context = Context.of(pair, run_id, env.env_id, plan.config_key(pair))
             reasons = {f"{c.kind} {c.name}": c.unavailable_reason()
@@ -115,10 +117,10 @@ class Sweep:
         converter = registry.converter(self.pair.converter)
         cases = plan.accepted(self._selected(registry), converter, self.pair.options)
         env = unbuildable(self.pair.requested())
-        with Store.open(self.options.store) as store:
+        with self.clock.store(self.options.store) as store:
             todo = self._prepare(store, env, cases, [], buildable=False)
             if not todo:
-                return self._finish()
+                return self._finish(store)
             run_id = self._start_run(store, env, cases)
             context = Context.of(self.pair, run_id, env.env_id, plan.config_key(self.pair))
             self._record_env_error(store, context, todo, "InstallError", installer_output)
@@ -165,15 +167,18 @@ class Sweep:
     def _start_run(self, store: Store, env: Environment, cases: list[ModelCase]) -> str:
         return store.start_run(env_id=env.env_id, label=self.pair.id, pipeline=self.pair.pipeline,
                                variant=self.pair.variant, model_set=self.options.model_set,
-                               manifest_hash=manifest_hash(cases), case_count=len(cases), argv=self.options.argv)
+                               manifest_hash=manifest_hash(cases), case_count=len(cases), argv=self.options.argv,
+                               sweep_id=self.clock.sweep_id)
 
     def _finish(self, store: Store | None = None, run_id: str | None = None) -> SweepSummary:
-        self.summary.seconds = time.monotonic() - self.started
         if store is not None and run_id is not None:
             shutil.rmtree(localize.shared_directory(self.cache.root, run_id), ignore_errors=True)
             status = "interrupted" if self.summary.interrupted else "finished"
             store.finish_run(run_id, status=status, computed=self.summary.computed, reused=self.summary.reused)
+        self.summary.seconds = time.monotonic() - self.clock.started
         self.out(f"   {self.summary.line()}")
+        if store is not None:  # where the time went, stored with the run and printed
+            self.summary.times = self.clock.account(store, run_id, self.summary, self.out)
         return self.summary
 
     def _record_env_error(self, store: Store, context: Context, todo: list[ModelCase], kind: str,
@@ -214,7 +219,8 @@ class Sweep:
         with self.interrupts.installed():
             reused = "" if source_needed else " (references and artifacts all cached)"
             self.out(f"   importing {', '.join(imports.preload) or '(nothing)'} once for all cases{reused} ...")
-            probe = pool.probe(list(imports.required))
+            with self.clock.timed("imports"):
+                probe = pool.probe(list(imports.required))
             if probe.get("errors"):
                 text = "\n".join(f"import {m}:\n{t}" for m, t in probe["errors"].items())
                 self._record_env_error(store, context, todo, "ImportError", text)
@@ -225,7 +231,7 @@ class Sweep:
 
     def _run_jobs(self, store: Store, context: Context, todo: list[ModelCase], pool: Pool, jobs: list[Job]) -> None:
         hashes = {c.id: c.content_hash for c in todo}
-        progress = Progress(self.out, self.started, len(jobs), max(len(case_id) for case_id in hashes))
+        progress = Progress(self.out, self.clock.started, len(jobs), max(len(case_id) for case_id in hashes))
 
         def on_message(job: Job, kind: str, payload: Any) -> None:
             if kind == CONVERSION:

@@ -21,7 +21,8 @@ from tracker.sweep_report import FINISHED, INTERRUPTED, SWEEP_ID_VARIABLE, UNBUI
 from tracker.worker.clock import PairClock, process_age
 from tracker.worker.matrix_progress import MatrixPosition, position_line
 from tracker.worker.progress import SweepSummary
-from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep, SweepOptions
+from tracker.worker.options import SweepOptions
+from tracker.worker.sweep import INTERRUPTED_EXIT_CODE, Sweep
 
 HELP = "run one matrix pair's cases in this environment (used by nox)"
 

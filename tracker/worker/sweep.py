@@ -14,8 +14,7 @@ import dataclasses
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from tracker.api import Converter, Framework, Oracle, Runtime
@@ -23,34 +22,18 @@ from tracker.cases import ModelCase, manifest_hash
 from tracker.envinfo import Environment, describe_current, unbuildable
 from tracker.matrix import Pair
 from tracker.registry import Registry
-from tracker.shards import Shard
 from tracker.signatures import signature
 from tracker.store import ResultRecord, Store
 from tracker.worker import localize, plan
 from tracker.worker.cache import Cache
 from tracker.worker.clock import PairClock
 from tracker.worker.interrupts import Interrupts
+from tracker.worker.options import SweepOptions
 from tracker.worker.job import CONVERSION, ChildReport, Job
 from tracker.worker.pool import Pool
 from tracker.worker.progress import Progress, SweepSummary
 from tracker.worker.record import Context, error_line, lost_conversion, reported, result_record
 from tracker.worker.result import CaseResult
-
-
-@dataclasses.dataclass
-class SweepOptions:
-    store: Path
-    cache: Path
-    logs: Path
-    model_set: str | None = "default"
-    patterns: Sequence[str] = ()
-    jobs: int = 1
-    threads: int = 1
-    timeout: float = 600.0
-    memory_limit_mb: float = 8192.0
-    recompute: bool = False
-    argv: Sequence[str] = ()
-    shard: Shard | None = None  # only the selected cases of this shard (tracker.shards)
 
 
 INTERRUPTED_EXIT_CODE = 130  # as a shell reports a process stopped by SIGINT

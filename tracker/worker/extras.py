@@ -105,11 +105,15 @@ def inputs_digest(inputs: Sequence[Sequence[Any]]) -> str:
     return digest.hexdigest()[:24]
 
 
-def missing(cache: Any, reference: str, recipes: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Whether some of these sets have no outputs cached for this reference (nor a reason
-    they cannot be made): a case that has them all needs no source model."""
+def missing(cache: Any, case: ModelCase, reference: str, recipes: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether some of these sets have no outputs cached for this reference, or no inputs
+    for the case where they cannot be remade cheaply (and no reason they cannot be made):
+    a case that has them all needs no source model."""
     stored = set(recipes) - set(prefixes(recipes))
-    return any(not cache.extra_path(reference, key).is_file() and cache.extra_unavailable(reference, key) is None
+    return any(cache.extra_unavailable(reference, key) is None
+               and (not cache.extra_path(reference, key).is_file()
+                    or (recipes[key].get("kind") == "derived"
+                        and not cache.extra_inputs_path(case.content_hash, key).is_file()))
                for key in stored)
 
 

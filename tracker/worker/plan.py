@@ -160,7 +160,7 @@ def needs_source(cases: Sequence[ModelCase], jobs: Sequence[Job], cache: Cache, 
 
 def _extras_missing(case: ModelCase, job: Job, oracles: Sequence[Oracle], cache: Cache) -> bool:
     recipes = extras.unique(extras.requests(case, oracles, job.oracle_options, job.options))
-    return extras.missing(cache, job.reference_key, recipes)
+    return extras.missing(cache, case, job.reference_key, recipes)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -107,6 +107,9 @@ def test_a_second_framework_version_reuses_the_adversarial_inputs_and_computes_i
     third = CountingFramework()
     _sets_of(cache, "torch-2.14", third, FGSM)
     assert (third.gradients, third.runs) == (0, 0)  # both cached: no source model needed
+    assert not extras.missing(cache, CASE, "torch-2.14", {key: FGSM})
+    cache.extra_inputs_path(CASE.content_hash, key).unlink()  # pruned: the source model is needed again
+    assert extras.missing(cache, CASE, "torch-2.14", {key: FGSM})
 
 
 def test_outputs_computed_on_other_inputs_are_computed_again(tmp_path):
@@ -146,7 +149,7 @@ def test_a_set_that_is_the_first_sets_of_another_is_made_and_run_as_part_of_it(t
     assert runs[clean].expected == runs[batch].expected[:2] and runs[clean].error is None
     assert extras.ExtraSets().only({clean}).made == {}
     assert set(sets.only({clean}).made) == {clean, batch}
-    assert not extras.missing(Cache(tmp_path), "r", {batch: BATCH, clean: CLEAN})
+    assert not extras.missing(Cache(tmp_path), CASE, "r", {batch: BATCH, clean: CLEAN})
 
 
 def test_a_runtime_failure_is_the_prefix_sets_error_only_if_it_reaches_them(tmp_path):

@@ -85,16 +85,42 @@ class Cache:
         return {} if loaded is None else loaded[2]
 
     # -- extra input sets (Oracle.extra_inputs) -------------------------------------------
+    # The inputs of a set the core cannot remake cheaply (a ``derived`` set: adversarial
+    # inputs) are data of the case: keyed by the case's content hash and the recipe, made
+    # once whatever the framework version. The framework's outputs on a set are keyed by
+    # the reference (framework version), with the digest of the inputs they were computed on.
+    def extra_inputs_path(self, case_hash: str, recipe_key: str) -> Path:
+        return self.root / "inputs" / case_hash[:2] / f"{case_hash[:24]}.{recipe_key}.npz"
+
+    def save_extra_inputs(self, case_hash: str, recipe_key: str,
+                          inputs: Sequence[Sequence[np.ndarray]]) -> list[list[np.ndarray]]:
+        """Store a set's inputs unless another process stored them first; return the
+        stored ones (the first writer's), which every framework version then runs."""
+        path = self.extra_inputs_path(case_hash, recipe_key)
+        self._save_sets(path, inputs, [[] for _ in inputs], None, replace=False)
+        stored = self.load_extra_inputs(case_hash, recipe_key)
+        return [list(s) for s in inputs] if stored is None else stored
+
+    def load_extra_inputs(self, case_hash: str, recipe_key: str) -> list[list[np.ndarray]] | None:
+        loaded = self._load_sets(self.extra_inputs_path(case_hash, recipe_key))
+        return None if loaded is None else loaded[0]
+
     def extra_path(self, reference: str, recipe_key: str) -> Path:
-        return self.reference_path(reference).with_name(f"{reference}.extra-{recipe_key}.npz")
+        """The framework's outputs on a set (the inputs are not repeated there)."""
+        return self.reference_path(reference).with_name(f"{reference}.outputs-{recipe_key}.npz")
 
-    def save_extra(self, reference: str, recipe_key: str, inputs: Sequence[Sequence[np.ndarray]],
+    def save_extra(self, reference: str, recipe_key: str, inputs_digest: str,
                    outputs: Sequence[Sequence[np.ndarray]]) -> Path:
-        return self._save_sets(self.extra_path(reference, recipe_key), inputs, outputs, None)
+        return self._save_sets(self.extra_path(reference, recipe_key), [[] for _ in outputs], outputs,
+                               {"inputs_digest": inputs_digest})
 
-    def load_extra(self, reference: str, recipe_key: str) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None:
+    def load_extra(self, reference: str, recipe_key: str, inputs_digest: str) -> list[list[np.ndarray]] | None:
+        """The outputs saved for this set, if they were computed on inputs of this digest
+        (inputs made again, e.g. after a prune, are run again)."""
         loaded = self._load_sets(self.extra_path(reference, recipe_key))
-        return None if loaded is None else (loaded[0], loaded[1])
+        if loaded is None or loaded[2].get("inputs_digest") != inputs_digest:
+            return None
+        return loaded[1]
 
     def save_extra_unavailable(self, reference: str, recipe_key: str, reason: str) -> None:
         """Remember that these extra inputs cannot be made with this framework version
@@ -114,8 +140,9 @@ class Cache:
 
     # -- the npz format shared by references and extra sets ---------------------------------
     @staticmethod
-    def _save_sets(path: Path, inputs: Sequence[Sequence[np.ndarray]],
-                   outputs: Sequence[Sequence[np.ndarray]], info: Mapping[str, float] | None) -> Path:
+    def _save_sets(path: Path, inputs: Sequence[Sequence[np.ndarray]], outputs: Sequence[Sequence[np.ndarray]],
+                   info: Mapping[str, Any] | None, *, replace: bool = True) -> Path:
+        """Write ``path`` atomically; with ``replace=False``, keep a file already there."""
         import numpy as np
 
         arrays: dict[str, np.ndarray] = {}
@@ -132,11 +159,19 @@ class Cache:
             np.savez(handle, **arrays)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        if replace:
+            os.replace(temporary, path)
+            return path
+        try:
+            os.link(temporary, path)  # fails if another writer was first: theirs stands
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
         return path
 
     @staticmethod
-    def _load_sets(path: Path) -> tuple[list[list[Any]], list[list[Any]], dict[str, float]] | None:
+    def _load_sets(path: Path) -> tuple[list[list[Any]], list[list[Any]], dict[str, Any]] | None:
         import numpy as np
 
         if not path.is_file():

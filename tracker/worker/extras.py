@@ -1,15 +1,23 @@
-"""The extra input sets oracles ask for (``Oracle.extra_inputs``): made once per framework
-version and cached beside the reference, run through the runtime in every environment.
+"""The extra input sets oracles ask for (``Oracle.extra_inputs``), run through the runtime
+in every environment.
 
 A request is a JSON recipe (``tracker.api.EXTRA_INPUT_KINDS``); equal recipes are one set,
-made, cached and run once, whichever oracles asked for it. Making a set may need the
-source model (reference outputs, derived sets such as adversarial inputs): it is built
+made, cached and run once, whichever oracles asked for it, and a ``samples`` set that is
+the first sets of a larger one (16 clean sets asked by one oracle, a batch of 32 by
+another) is that set's prefix: made and run once, as the larger one.
+
+The inputs are data of the case: ``samples`` and ``resized`` sets are remade from the
+case's recipe (cheap, deterministic); a ``derived`` set (adversarial inputs) is made once
+per case and recipe, whatever the framework version, and cached by the case's content
+hash. The framework's outputs on each set are computed once per framework version (one
+forward pass per input set) and cached beside the reference. The source model is built
 only on a cache miss.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib.metadata
 import os
 import statistics
@@ -34,16 +42,21 @@ EAGER_BUDGET_SECONDS = 3.0
 
 @dataclasses.dataclass
 class ExtraSets:
-    """The sets made (recipe key -> (recipe, input sets, reference outputs)) and those that
-    could not be (recipe key -> why)."""
+    """The sets made (recipe key -> (recipe, input sets, reference outputs)), those that
+    could not be (recipe key -> why), and those that are the first sets of another
+    (recipe key -> the other's key): made and run as part of it."""
 
     made: dict[str, tuple[Mapping[str, Any], list[list[Any]], list[list[Any]]]] = dataclasses.field(
         default_factory=dict)
     unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
+    prefix_of: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def only(self, keys: set[str]) -> ExtraSets:
+        """These sets, and the sets they are prefixes of."""
+        keys = set(keys) | {self.prefix_of[k] for k in keys if k in self.prefix_of}
         return ExtraSets({k: v for k, v in self.made.items() if k in keys},
-                         {k: v for k, v in self.unavailable.items() if k in keys})
+                         {k: v for k, v in self.unavailable.items() if k in keys},
+                         {k: v for k, v in self.prefix_of.items() if k in keys})
 
 
 def recipe_key(recipe: Mapping[str, Any]) -> str:
@@ -69,6 +82,41 @@ def unique(asked: Mapping[str, Mapping[str, tuple[str, dict[str, Any]]]]) -> dic
     return {key: recipe for sets in asked.values() for key, recipe in sets.values()}
 
 
+def prefixes(recipes: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Recipe key -> the key of the set it is the first sets of: a ``samples`` recipe whose
+    sets are the first ``count`` of a larger ``samples`` recipe's (the largest one)."""
+    samples = {key: int(recipe["count"]) for key, recipe in recipes.items()
+               if recipe.get("kind") == "samples" and set(recipe) == {"kind", "count"}}
+    if not samples:
+        return {}
+    largest = max(samples, key=lambda key: (samples[key], key))
+    return {key: largest for key, count in samples.items() if key != largest and count <= samples[largest]}
+
+
+def inputs_digest(inputs: Sequence[Sequence[Any]]) -> str:
+    """Of the input sets' shapes, dtypes and bytes: the outputs cached for a set name the
+    inputs they were computed on."""
+    digest = hashlib.sha256()
+    for sample in inputs:
+        for array in sample:
+            digest.update(f"{array.dtype.str}{array.shape};".encode())
+            digest.update(array.tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()[:24]
+
+
+def missing(cache: Any, case: ModelCase, reference: str, recipes: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether some of these sets have no outputs cached for this reference, or no inputs
+    for the case where they cannot be remade cheaply (and no reason they cannot be made):
+    a case that has them all needs no source model."""
+    stored = set(recipes) - set(prefixes(recipes))
+    return any(cache.extra_unavailable(reference, key) is None
+               and (not cache.extra_path(reference, key).is_file()
+                    or (recipes[key].get("kind") == "derived"
+                        and not cache.extra_inputs_path(case.content_hash, key).is_file()))
+               for key in stored)
+
+
 class Maker:
     """Makes (or loads from the cache) the extra input sets of one case."""
 
@@ -81,20 +129,22 @@ class Maker:
         self.source_model = source_model
 
     def make_all(self, recipes: Mapping[str, Mapping[str, Any]]) -> ExtraSets:
-        sets = ExtraSets()
+        sets = ExtraSets(prefix_of=prefixes(recipes))
         for key, recipe in recipes.items():
-            cached = self.cache.load_extra(self.reference, key)
-            if cached is not None:
-                sets.made[key] = (recipe, *cached)
+            if key in sets.prefix_of:
                 continue
             reason = self.cache.extra_unavailable(self.reference, key)
             if reason is not None:
                 sets.unavailable[key] = reason
                 continue
             try:
-                inputs = self.inputs(recipe)
-                model = self.source_model(self.framework, self.case)
-                expected = [self.framework.run(model, sample) for sample in inputs]
+                inputs = self.cached_inputs(key, recipe)
+                digest = inputs_digest(inputs)
+                expected = self.cache.load_extra(self.reference, key, digest)
+                if expected is None:
+                    model = self.source_model(self.framework, self.case)
+                    expected = [self.framework.run(model, sample) for sample in inputs]
+                    self.cache.save_extra(self.reference, key, digest, expected)
             except NotImplementedError as exc:
                 sets.unavailable[key] = str(exc) or "not implemented by the framework plugin"
                 self.cache.save_extra_unavailable(self.reference, key, sets.unavailable[key])
@@ -104,9 +154,25 @@ class Maker:
                 sets.unavailable[key] = f"could not be made: {exception_signature(exc)}"
                 self.cache.save_extra_unavailable(self.reference, key, sets.unavailable[key])
                 continue
-            self.cache.save_extra(self.reference, key, inputs, expected)
             sets.made[key] = (recipe, inputs, expected)
+        for key, parent in sets.prefix_of.items():
+            count = int(recipes[key]["count"])
+            if parent in sets.made:
+                _, inputs, expected = sets.made[parent]
+                sets.made[key] = (recipes[key], inputs[:count], expected[:count])
+            else:
+                sets.unavailable[key] = sets.unavailable.get(parent, "these inputs were not made")
         return sets
+
+    def cached_inputs(self, key: str, recipe: Mapping[str, Any]) -> list[list[Any]]:
+        """A derived set's inputs from the case's cache, made (and stored) on a miss; the
+        other kinds made again from the case's recipe."""
+        if recipe.get("kind") != "derived":
+            return self.inputs(recipe)
+        cached = self.cache.load_extra_inputs(self.case.content_hash, key)
+        if cached is not None:
+            return cached
+        return self.cache.save_extra_inputs(self.case.content_hash, key, self.inputs(recipe))
 
     def inputs(self, recipe: Mapping[str, Any]) -> list[list[Any]]:
         case, kind = self.case, recipe.get("kind")
@@ -152,11 +218,12 @@ def load_maker(recipe: Mapping[str, Any]) -> Callable[..., list[list[Any]]]:
 
 
 def checked_derived(derived: Any, clean: list[list[Any]], maker: str) -> list[list[Any]]:
-    """What a maker returned, checked: as many sets as it was given, of the same shapes
+    """What a maker returned, checked: as many sets as it was given (or fewer, the first
+    ones, when its recipe's ``budget_seconds`` ran out; at least one), of the same shapes
     and dtypes."""
     where = f"the maker {maker!r}"
-    if not isinstance(derived, (list, tuple)) or len(derived) != len(clean):
-        raise InternalError(f"{where} must return a list of {len(clean)} input sets, got {type(derived).__name__}"
+    if not isinstance(derived, (list, tuple)) or not 1 <= len(derived) <= len(clean):
+        raise InternalError(f"{where} must return a list of 1 to {len(clean)} input sets, got {type(derived).__name__}"
                             + (f" of {len(derived)}" if isinstance(derived, (list, tuple)) else ""))
     sets = [check_arrays(s, where) for s in derived]
     for index, (made, given) in enumerate(zip(sets, clean)):
@@ -168,15 +235,27 @@ def checked_derived(derived: Any, clean: list[list[Any]], maker: str) -> list[li
 
 
 def run_all(sets: ExtraSets, run: Callable[[list[Any]], list[Any]]) -> dict[str, ExtraRun]:
-    """Run every made set; a runtime failure on a set is kept as that set's ``error``."""
+    """Run every made set once (a prefix set is the first runs of its larger set); a
+    runtime failure on a set is kept as that set's ``error``, and as the error of the
+    prefixes that reach the failing input set."""
     runs: dict[str, ExtraRun] = {}
     for key, (recipe, inputs, expected) in sets.made.items():
+        if key in sets.prefix_of:
+            continue
+        actual: list[Any] = []
         try:
-            actual = [run(sample) for sample in inputs]
+            for sample in inputs:
+                actual.append(run(sample))
         except Exception as exc:  # noqa: BLE001 - evidence for the oracle, not a runtime_error
             runs[key] = ExtraRun(recipe, inputs, expected, None, exception_signature(exc))
         else:
             runs[key] = ExtraRun(recipe, inputs, expected, actual)
+        for prefix in (k for k, parent in sets.prefix_of.items() if parent == key and k in sets.made):
+            prefix_recipe, prefix_inputs, prefix_expected = sets.made[prefix]
+            done = len(actual) >= len(prefix_inputs)
+            runs[prefix] = ExtraRun(prefix_recipe, prefix_inputs, prefix_expected,
+                                    actual[:len(prefix_inputs)] if done else None,
+                                    None if done else runs[key].error)
     return runs
 
 

@@ -162,8 +162,7 @@ def needs_source(cases: Sequence[ModelCase], jobs: Sequence[Job], cache: Cache, 
 
 def _extras_missing(case: ModelCase, job: Job, oracles: Sequence[Oracle], cache: Cache) -> bool:
     recipes = extras.unique(extras.requests(case, oracles, job.oracle_options, job.options))
-    return any(not cache.extra_path(job.reference_key, key).is_file()
-               and cache.extra_unavailable(job.reference_key, key) is None for key in recipes)
+    return extras.missing(cache, case, job.reference_key, recipes)
 
 
 @dataclasses.dataclass(frozen=True)

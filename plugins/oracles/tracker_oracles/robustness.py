@@ -4,8 +4,10 @@ The second published study found converted models can be more vulnerable to adve
 inputs than their source. Adversarial inputs are made on the source model, from the
 gradients its framework computes (``Framework.loss_gradient``), by the attacks of
 :mod:`tracker_oracles.attacks` (FGSM, and PGD with ``pgd_steps`` (5) steps), from
-``count`` (16) clean input sets (the first of the agreement oracle's batch), and cached
-with the case's reference. With the source's predictions on the clean inputs as labels, per attack:
+``count`` (16) clean input sets (the first of the agreement oracle's batch, made and run
+once for both), once per case whatever the framework version (cached by the case's
+content hash; each framework version computes its outputs on them). With the source's
+predictions on the clean inputs as labels, per attack:
 
 - ``<attack>.source_robust_accuracy``: how often the source still predicts its clean
   label on its own adversarial inputs;
@@ -19,6 +21,12 @@ float-rounding flip is not a weakness) below the source's for an attack. ``epsil
 normalized with ImageNet statistics, so the default 0.1 is about 6/255 of a pixel's
 range). Applies to cases tagged ``classifier`` (option ``tags``) whose framework plugin
 implements ``loss_gradient``; not applicable otherwise.
+
+``attack_budget_seconds`` (default 120) bounds the attacks' time per case, shared by the
+attacks in proportion to their gradient passes per input set (FGSM 1, PGD ``pgd_steps`` + 1).
+An attack whose share runs out stops after the sets it made (at least 8, or ``count``):
+it is judged on those, ``<attack>.input_sets`` says how many, and the verdict's message says
+the budget was reached. 0 removes the bound.
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ class Robustness(Oracle):
     # 16 inputs and 5 PGD steps: the attacks are the costliest work of a first pair (a
     # backward pass per step and input, per classifier and torch release); 32 and 10 took
     # 32 of the 43 minutes of the first torch 2.14.1 pair here
-    defaults = {"count": 16, "epsilon": 0.1, "pgd_steps": 5, "max_drop": 0.15, "tags": ["classifier"]}
+    defaults = {"count": 16, "epsilon": 0.1, "pgd_steps": 5, "max_drop": 0.15, "tags": ["classifier"],
+                "attack_budget_seconds": 120.0}
     metrics = tuple(
         MetricDeclaration(f"{attack}.{side}_robust_accuracy", role="report", aggregate="mean",
                           label=f"{attack.upper()} " + ("robust acc. source" if side == "source" else "converted"),
@@ -56,9 +65,14 @@ class Robustness(Oracle):
         if not is_classifier(case, options):
             return {}
         count, epsilon, steps = int(options["count"]), float(options["epsilon"]), int(options["pgd_steps"])
+        budget = options.get("attack_budget_seconds")
+        passes = {name: attacks.gradient_passes(name, steps) for name in ATTACKS}
+        shares = {name: None if not budget or float(budget) <= 0 else float(budget) * passes[name] / sum(passes.values())
+                  for name in ATTACKS}
         return {
-            "clean": {"kind": "samples", "count": count},
-            **{name: attacks.attack_recipe(name, count=count, epsilon=epsilon, steps=steps) for name in ATTACKS},
+            "clean": {"kind": "samples", "count": count},  # the first sets of the agreement batch: run once
+            **{name: attacks.attack_recipe(name, count=count, epsilon=epsilon, steps=steps,
+                                           budget_seconds=shares[name]) for name in ATTACKS},
         }
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
@@ -76,11 +90,16 @@ class Robustness(Oracle):
         if failed:
             return Verdict(False, {}, "the runtime failed on adversarial inputs: " + "; ".join(failed),
                            subkind="runtime_error")
-        labels = top_k(logit_rows(evidence.extra["clean"].expected), 1)[:, 0]
-        metrics: dict[str, float] = {"samples": float(len(labels))}
-        drops = []
+        clean = evidence.extra["clean"]
+        metrics: dict[str, float] = {"samples": float(len(logit_rows(clean.expected)))}  # predictions
+        drops, short = [], []
         for attack in ATTACKS:
             run = evidence.extra[attack]
+            made = len(run.inputs)  # fewer than the clean sets when the attack's time budget ran out
+            metrics[f"{attack}.input_sets"] = float(made)
+            if made < len(clean.inputs):
+                short.append(f"{attack} on {made} of {len(clean.inputs)} input sets (its time budget ran out)")
+            labels = top_k(logit_rows(clean.expected[:made]), 1)[:, 0]
             source = top_k(logit_rows(run.expected), 1)[:, 0]
             converted = top_k(logit_rows(run.actual), 1)[:, 0]
             metrics[f"{attack}.source_robust_accuracy"] = float(np.mean(source == labels))
@@ -91,7 +110,8 @@ class Robustness(Oracle):
             if drop > float(options["max_drop"]):
                 drops.append(f"{attack}: robust accuracy {metrics[f'{attack}.converted_robust_accuracy']:.3f} "
                              f"against the source's {metrics[f'{attack}.source_robust_accuracy']:.3f}")
+        note = "; ".join(short)
         if drops:
             return Verdict(False, metrics, f"more vulnerable than the source (max drop {options['max_drop']}): "
-                           + "; ".join(drops), subkind="less_robust")
-        return Verdict(True, metrics)
+                           + "; ".join(drops) + (f" ({note})" if note else ""), subkind="less_robust")
+        return Verdict(True, metrics, note)

@@ -7,9 +7,11 @@ Options (a pipeline variant's ``options`` table in ``envs/``):
   ``"function"`` (the default) wraps the model in a ``tf.function`` with an input
   signature from the case's inputs and calls ``tf2onnx.convert.from_function``;
   ``"saved_model"`` saves the model as a SavedModel (Keras 3: ``model.export``; Keras 2
-  and tf.Module: ``tf.saved_model.save``) and runs ``python -m tf2onnx.convert
-  --saved-model DIR --output FILE --opset N`` in a subprocess, whose stderr is the
-  error message when it fails.
+  and tf.Module: ``tf.saved_model.save``) and runs tf2onnx's command line
+  (``python -m tf2onnx.convert --saved-model DIR --output FILE --opset N``) in the
+  case's own process: ``tf2onnx.convert.main()`` with that argv, so its parsing, defaults
+  and code are the command's, without importing TensorFlow again per case. A failure
+  is the exception it raised; ``tracker repro`` scripts run the command itself.
 - ``opset`` (int): the ONNX opset asked for (default: tf2onnx's own, 15 in 1.15-1.17).
 - ``dynamic`` (bool, default false): the case's dynamic dimensions are ``None`` in the
   input signature, so they are dynamic in the ONNX graph.
@@ -94,18 +96,14 @@ class Tf2onnx(Converter):
         return path
 
     def _from_saved_model(self, model: Any, signature: list[Any], path: Path, opset: int | None) -> Path:
-        from tracker_tensorflow.calls import thread_environment
-
         with tempfile.TemporaryDirectory(prefix="tracker-saved-model-") as directory:
             saved_model.save_saved_model(model, signature, directory)
-            process = saved_model.run_command(saved_model.command(Path(directory), path, opset),
-                                              thread_environment())
-        if process.returncode != 0:
-            raise diagnosis.command_error(process.stderr, process.returncode)
-        diagnosis.raise_for_unsupported(process.stderr)
+            with diagnosis.collecting_errors() as errors:
+                saved_model.run_main(saved_model.arguments(Path(directory), path, opset))
+        diagnosis.raise_for_logged_errors(errors)
         if not path.is_file():
-            raise ConverterCommandError("python -m tf2onnx.convert exited with code 0 but wrote no model",
-                                        process.stderr[-4000:])
+            raise ConverterCommandError("tf2onnx.convert's command line returned but wrote no model",
+                                        "arguments: " + " ".join(saved_model.arguments(Path(directory), path, opset)))
         saved_model.outputs_in_model_order(str(path))
         return path
 

@@ -1,6 +1,6 @@
 """The SavedModel entry point: save the model as its users would, then run tf2onnx's
-command line on the directory in a subprocess (``python -m tf2onnx.convert
---saved-model DIR``), as the tf2onnx README shows.
+command line on the directory (``python -m tf2onnx.convert --saved-model DIR``), as the
+tf2onnx README shows: its ``main()``, in this process (:func:`run_main`).
 
 :func:`save_saved_model` is copied into ``tracker repro`` scripts with
 ``inspect.getsource``: it imports what it needs inside and uses nothing else here.
@@ -8,11 +8,7 @@ command line on the directory in a subprocess (``python -m tf2onnx.convert
 
 from __future__ import annotations
 
-import faulthandler
-import os
 import re
-import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -80,31 +76,53 @@ def outputs_in_model_order(artifact: str) -> bool:
     return True
 
 
-def command(saved_model: Path, output: Path, opset: int | None) -> list[str]:
-    """The tf2onnx command line for the SavedModel at ``saved_model``."""
-    argv = [sys.executable, "-X", "faulthandler", "-m", "tf2onnx.convert", "--saved-model", str(saved_model),
-            "--output", str(output), "--signature_def", "serving_default"]
+def arguments(saved_model: Path, output: Path, opset: int | None) -> list[str]:
+    """The arguments of tf2onnx's command line for the SavedModel at ``saved_model``."""
+    argv = ["--saved-model", str(saved_model), "--output", str(output), "--signature_def", "serving_default"]
     if opset is not None:
         argv += ["--opset", str(int(opset))]
     return argv
 
 
-def run_command(argv: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the tf2onnx command line, its output copied to this process's stderr (the
-    case's log).
+def command(saved_model: Path, output: Path, opset: int | None) -> list[str]:
+    """The tf2onnx command line for the SavedModel at ``saved_model`` (as ``tracker repro``
+    scripts run it)."""
+    return [sys.executable, "-X", "faulthandler", "-m", "tf2onnx.convert", *arguments(saved_model, output, opset)]
 
-    If it dies of a signal, so does this process, with the same signal: a converter that
-    crashes is a ``crash``, not a ``convert_error``; its faulthandler dump, just printed,
-    names where it died. (This process's own dump is turned off: it would only show this
-    function.) The subprocess is in this process's group, so a timeout kills it too.
+
+def run_main(argv: list[str]) -> None:
+    """Run tf2onnx's command line (``tf2onnx.convert.main``) with ``argv`` in this process:
+    the same code as ``python -m tf2onnx.convert`` (argument parsing and its defaults,
+    ``tf_loader.from_saved_model``, ``_convert_common``), without importing TensorFlow
+    again (the case's process was forked from one that already has).
+
+    What the command line changes in the process is put back afterwards: ``sys.argv``,
+    and the logging set-up ``main()`` makes (the root logger's level and handlers, and the
+    levels of the ``tf2onnx`` and ``tensorflow`` loggers). A usage error, which would end
+    the command with exit code 2, raises :class:`ConverterCommandError` instead of ending
+    the case. A crash ends this process with its signal, as it ended the command's.
     """
-    process = subprocess.run(argv, capture_output=True, text=True, errors="replace",
-                             env={**os.environ, **environment}, check=False)
-    sys.stderr.write(process.stdout + process.stderr)
-    sys.stderr.flush()
-    if process.returncode < 0:
-        faulthandler.disable()
-        number = -process.returncode
-        signal.signal(number, signal.SIG_DFL)
-        os.kill(os.getpid(), number)
-    return process
+    import logging
+
+    from tf2onnx import convert
+
+    from tracker_tf2onnx.diagnosis import ConverterCommandError
+
+    root = logging.getLogger()
+    loggers = [logging.getLogger(name) for name in ("tf2onnx", "tensorflow")]
+    saved = (list(sys.argv), root.level, list(root.handlers), [logger.level for logger in loggers])
+    sys.argv = ["tf2onnx.convert", *argv]
+    try:
+        convert.main()
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            raise ConverterCommandError(f"tf2onnx.convert exited with code {exc.code}",
+                                        "arguments: " + " ".join(argv)) from exc
+    finally:
+        sys.argv = saved[0]
+        root.setLevel(saved[1])
+        for handler in root.handlers[:]:
+            if handler not in saved[2]:
+                root.removeHandler(handler)
+        for logger, level in zip(loggers, saved[3]):
+            logger.setLevel(level)

@@ -135,3 +135,57 @@ def test_recipes_name_their_maker_and_version():
     assert pgd["maker"] == "tracker_oracles.attacks:pgd" and pgd["step_size"] == pytest.approx(0.05)
     with pytest.raises(ValueError, match="unknown attack"):
         attacks.attack_recipe("cw", count=1, epsilon=0.1)
+
+
+@pytest.mark.parametrize("name", ["fgsm", "pgd"])
+def test_an_attack_out_of_budget_returns_the_first_sets_it_made_as_an_unbounded_one_makes_them(name):
+    sets = _sets(count=20)
+    unbounded = _attack(name, sets)
+    bounded = getattr(attacks, name)(RecordingFramework(), _model(), sets,
+                                     attacks.attack_recipe(name, count=20, epsilon=EPSILON, steps=5, budget_seconds=0))
+    assert len(unbounded) == 20 and len(bounded) == attacks.CHUNK  # the first chunk is always made
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(bounded, unbounded))
+    roomy = getattr(attacks, name)(RecordingFramework(), _model(), sets,
+                                   attacks.attack_recipe(name, count=20, epsilon=EPSILON, steps=5, budget_seconds=600))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(roomy, unbounded)) and len(roomy) == 20
+
+
+def test_the_robustness_budget_is_shared_by_gradient_passes_and_its_recipes_key_the_cache():
+    from tracker_oracles.robustness import Robustness
+
+    from tracker.cases import ModelCase
+    from tracker.inputs import InputSpec
+
+    oracle = Robustness()
+    case = ModelCase(id="c", framework="fake-numpy", builder="b:f", tags=("classifier",),
+                     inputs=(InputSpec("x", (2, 4)),))
+    wanted = oracle.extra_inputs(case, {**oracle.defaults, "attack_budget_seconds": 70}, {})
+    assert wanted["fgsm"]["budget_seconds"] == pytest.approx(10) and wanted["pgd"]["budget_seconds"] == pytest.approx(60)
+    assert wanted["clean"] == {"kind": "samples", "count": 16}
+    unbounded = oracle.extra_inputs(case, {**oracle.defaults, "attack_budget_seconds": 0}, {})
+    assert "budget_seconds" not in unbounded["pgd"]
+
+
+def test_an_attack_cut_short_by_its_budget_is_judged_on_its_sets_and_says_so():
+    from pathlib import Path
+
+    from tracker_oracles.robustness import Robustness
+
+    from tracker.api import Evidence, ExtraRun
+    from tracker.cases import ModelCase
+    from tracker.inputs import InputSpec
+
+    oracle = Robustness()
+    case = ModelCase(id="c", framework="fake-numpy", builder="b:f", tags=("classifier",),
+                     inputs=(InputSpec("x", (2, 4)),))
+    logits = [[np.eye(4, dtype=np.float32)[[i % 4, (i + 1) % 4]]] for i in range(16)]
+    clean = ExtraRun({}, [[np.zeros(1)]] * 16, logits, logits)
+    fgsm = ExtraRun({}, [[np.zeros(1)]] * 16, logits, logits)
+    pgd = ExtraRun({}, [[np.zeros(1)]] * 8, logits[:8], logits[:8])  # the first 8: its budget ran out
+    evidence = Evidence(case=case, artifact=Path("m.onnx"), artifact_format="onnx", options=oracle.defaults,
+                        extra={"clean": clean, "fgsm": fgsm, "pgd": pgd})
+    verdict = oracle.judge(evidence)
+    assert verdict.passed is True
+    assert verdict.metrics["pgd.input_sets"] == 8 and verdict.metrics["fgsm.input_sets"] == 16
+    assert verdict.metrics["samples"] == 32 and verdict.metrics["pgd.source_robust_accuracy"] == 1.0
+    assert verdict.message == "pgd on 8 of 16 input sets (its time budget ran out)"

@@ -16,7 +16,7 @@ for plugin in ("tensorflow", "tf2onnx"):  # the plugins' sources, not installed 
     sys.path.insert(0, str(ROOT / "plugins" / plugin))
 
 from tracker_tensorflow import TF_MODULE_TAG, catalog  # noqa: E402
-from tracker_tf2onnx import Tf2onnx, diagnosis  # noqa: E402
+from tracker_tf2onnx import ConverterCommandError, Tf2onnx, diagnosis  # noqa: E402
 
 from tracker.errors import ConfigError  # noqa: E402
 
@@ -204,23 +204,64 @@ def test_the_repro_code_of_each_entry_point_compiles_and_writes_model_onnx(entry
     assert "opset=15" in code or "'--opset', '15'" in code
 
 
-# -- the command line's crash ---------------------------------------------------------------
+# -- the command line, in the case's process -------------------------------------------------
 
 
-def test_a_crash_of_the_command_line_is_a_crash_of_the_case_with_its_signal(tmp_path):
-    """``run_command`` re-raises the subprocess's signal in its own process (so the case is a
-    ``crash``, not a ``convert_error``), after copying its output to stderr (the case log)."""
-    import signal
-    import subprocess
+def _fake_tf2onnx(monkeypatch, main):
+    """A stand-in ``tf2onnx.convert`` whose ``main`` is ``main`` (no TensorFlow here)."""
+    import types
 
-    crashing = ('import os, signal, sys; print("dying", file=sys.stderr, flush=True); '
-                'os.kill(os.getpid(), signal.SIGABRT)')
-    plugins = [str(ROOT / "plugins" / plugin) for plugin in ("tf2onnx", "tensorflow")]  # and its dependency
-    driver = (f"import sys; sys.path[:0] = {plugins!r}; "
-              "from tracker_tf2onnx.saved_model import run_command; "
-              f"run_command([sys.executable, '-c', {crashing!r}], {{}}); print('survived')")
-    process = subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=60,
-                             env={"PYTHONPATH": str(ROOT)})
-    assert process.returncode == -signal.SIGABRT, process
-    assert "dying" in process.stderr and "survived" not in process.stdout
+    package, convert = types.ModuleType("tf2onnx"), types.ModuleType("tf2onnx.convert")
+    convert.main = main
+    package.convert = convert
+    monkeypatch.setitem(sys.modules, "tf2onnx", package)
+    monkeypatch.setitem(sys.modules, "tf2onnx.convert", convert)
+
+
+def test_the_command_line_runs_in_process_with_its_argv_and_leaves_the_process_as_it_was(monkeypatch):
+    import logging
+
+    from tracker_tf2onnx import saved_model
+
+    seen = []
+
+    def main():
+        seen.append(list(sys.argv))
+        logging.basicConfig(level=logging.INFO, force=False)
+        logging.getLogger().addHandler(logging.NullHandler())
+        logging.getLogger().setLevel(logging.DEBUG)
+        logging.getLogger("tensorflow").setLevel(logging.DEBUG)
+
+    _fake_tf2onnx(monkeypatch, main)
+    root = logging.getLogger()
+    before = (list(sys.argv), root.level, list(root.handlers), logging.getLogger("tensorflow").level)
+    argv = saved_model.arguments(Path("/saved"), Path("/out/model.onnx"), 15)
+    saved_model.run_main(argv)
+    assert seen == [["tf2onnx.convert", "--saved-model", "/saved", "--output", "/out/model.onnx",
+                     "--signature_def", "serving_default", "--opset", "15"]]
+    assert (list(sys.argv), root.level, list(root.handlers), logging.getLogger("tensorflow").level) == before
+    assert saved_model.command(Path("/saved"), Path("/out/model.onnx"), None)[1:] == [
+        "-X", "faulthandler", "-m", "tf2onnx.convert", *saved_model.arguments(Path("/saved"), Path("/out/model.onnx"), None)]
+
+
+def test_a_usage_error_of_the_command_line_is_a_conversion_error_not_the_end_of_the_case(monkeypatch):
+    from tracker_tf2onnx import saved_model
+
+    _fake_tf2onnx(monkeypatch, lambda: sys.exit(2))
+    with pytest.raises(ConverterCommandError, match="tf2onnx.convert exited with code 2"):
+        saved_model.run_main(["--saved-model", "/nowhere"])
+    _fake_tf2onnx(monkeypatch, lambda: sys.exit(0))
+    saved_model.run_main(["--saved-model", "/nowhere"])  # exit code 0 is success
+
+
+def test_an_error_of_the_command_line_is_raised_as_it_was_raised(monkeypatch):
+    from tracker_tf2onnx import saved_model
+
+    def main():
+        raise ValueError("Input 0 of node x was passed float from y:0 incompatible with expected int32")
+
+    _fake_tf2onnx(monkeypatch, main)
+    with pytest.raises(ValueError, match="incompatible with expected int32"):
+        saved_model.run_main([])
+    assert sys.argv[0] != "tf2onnx.convert"
 

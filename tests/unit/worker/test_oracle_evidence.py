@@ -104,15 +104,17 @@ def test_a_fixed_shape_export_run_at_another_batch_size_is_flagged(swept):
 
 def test_extra_inputs_are_made_once_and_cached_with_the_reference(swept):
     store, tmp_path = swept
-    extras = sorted((tmp_path / "cache" / "references").rglob("*.extra-*.npz"))
-    # per converted case: agreement's 32 samples, robustness's 16 clean ones, fgsm, pgd,
-    # resized; none for the classifier that failed to convert (attacks can take minutes)
+    outputs = sorted((tmp_path / "cache" / "references").rglob("*.outputs-*.npz"))
+    adversarial = sorted((tmp_path / "cache" / "inputs").rglob("*.npz"))
+    # per converted case, the framework's outputs on: agreement's 32 samples (robustness's 16
+    # clean ones are their first 16: no set of their own), fgsm, pgd, resized; the attacks'
+    # inputs with the case. None for the classifier that failed to convert (attacks can take minutes)
     (failed,) = stored(store, "SELECT outcome FROM results WHERE case_id = 'fake-classifier-unsupported'")
     assert failed["outcome"] == "convert_error"
-    assert len(extras) == 4 * 5
+    assert (len(outputs), len(adversarial)) == (4 * 4, 4 * 2)
     again = tmp_path / "again.duckdb"
     _sweep(again, tmp_path, "fake-classifier-none")
-    assert len(sorted((tmp_path / "cache" / "references").rglob("*.extra-*.npz"))) == len(extras)
+    assert len(sorted((tmp_path / "cache" / "references").rglob("*.outputs-*.npz"))) == len(outputs)
     assert _metrics(again, "fake-classifier-none", "robustness") == _metrics(
         store, "fake-classifier-none", "robustness")
 

@@ -95,7 +95,7 @@ def cache_usage(store: Path, cache: Path, logs: Path) -> CacheUsage:
     parts = Cache(cache).parts()
     return CacheUsage(
         artifacts=tree_usage(parts["artifacts"]).bytes,
-        references=tree_usage(parts["references"]).bytes,
+        references=tree_usage(parts["references"]).bytes + tree_usage(parts["inputs"]).bytes,
         temporaries=tree_usage(parts["temporaries"]).bytes,
         logs=tree_usage(logs).bytes,
         store=sum(on_disk(p.stat()) for p in _store_files(store)),

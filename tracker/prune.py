@@ -127,6 +127,8 @@ def entries(cache: Cache, known: Mapping[str, Use], pairs: Sequence[Pair] | None
     groups: dict[str, list[Path]] = {}
     for path in _children(parts["references"], depth=2):
         groups.setdefault(path.name.split(".", 1)[0], []).append(path)
+    for path in _children(parts["inputs"], depth=2):  # a case's extra inputs (attacks): made once
+        groups.setdefault(path.name, []).append(path)
     for files in groups.values():
         stats = [p.stat() for p in files]
         found.append(Entry(tuple(sorted(files)), sum(on_disk(s) for s in stats), 5,

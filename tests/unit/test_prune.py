@@ -43,6 +43,8 @@ def _plant(tmp_path):
     cache.reference_path("ref1").parent.mkdir(parents=True)
     cache.reference_path("ref1").write_bytes(os.urandom(8_000))
     cache.extra_path("ref1", "robust").write_bytes(os.urandom(8_000))
+    cache.extra_inputs_path("c" * 64, "fgsm").parent.mkdir(parents=True)  # a case's attack inputs
+    cache.extra_inputs_path("c" * 64, "fgsm").write_bytes(os.urandom(8_000))
     return store, cache
 
 
@@ -55,9 +57,9 @@ def test_least_needed_first_temporaries_orphans_passed_references_then_failures(
     store, cache = _plant(tmp_path)
     found = _entries(store, cache)
     assert [e.name(cache.root) for e in found] == [
-        "tmp/killed-1", "artifacts/or/orphan", "artifacts/pa/passed", "references/re/ref1.extra-robust.npz",
-        "artifacts/fa/failing"]
-    assert [e.rank for e in found] == [1, 2, 4, 5, 6]
+        "tmp/killed-1", "artifacts/or/orphan", "artifacts/pa/passed", "references/re/ref1.npz",
+        f"inputs/cc/{'c' * 24}.fgsm.npz", "artifacts/fa/failing"]
+    assert [e.rank for e in found] == [1, 2, 4, 5, 5, 6]
     assert len(found[3].paths) == 2  # a reference goes with its extra sets
 
 
@@ -96,7 +98,7 @@ def test_a_dry_run_lists_and_removes_nothing(tmp_path):
     store, cache = _plant(tmp_path)
     listed = tracker("cache", "prune", "--budget", "0", "--dry-run", "--store", str(store), check=True)
     assert "artifacts/pa/passed" in listed.stdout and "would remove" in listed.stdout
-    assert len(_entries(store, cache)) == 5
+    assert len(_entries(store, cache)) == 6
 
 
 def test_bad_budgets_and_a_missing_store_are_one_line_errors(tmp_path):

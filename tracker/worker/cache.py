@@ -214,10 +214,11 @@ class Cache:
 
     def parts(self) -> dict[str, Path]:
         """The cache's directories by what they hold (for accounting and pruning):
-        ``artifacts/<2>/<conversion key>/``, ``references/<2>/<reference key>[.extra-*].npz``
-        and ``tmp/`` (the temporaries of writers, removed when a sweep starts if a day old)."""
+        ``artifacts/<2>/<conversion key>/``, ``references/<2>/<reference key>[.outputs-*].npz``,
+        the extra inputs made once per case ``inputs/<2>/<case hash>.<recipe key>.npz`` and
+        ``tmp/`` (the temporaries of writers, removed when a sweep starts if a day old)."""
         return {"artifacts": self.root / "artifacts", "references": self.root / "references",
-                "temporaries": self.root / "tmp"}
+                "inputs": self.root / "inputs", "temporaries": self.root / "tmp"}
 
     def clean_scratch(self, older_than_seconds: float = 24 * 3600) -> None:
         """Remove temporaries of killed writers."""

@@ -20,7 +20,6 @@ def test_a_real_case_stores_the_time_of_every_stage_and_every_oracle(tmp_path):
     for oracle in ORACLES:
         assert verdicts[oracle]["seconds"] > 0, oracle
     # the performance oracle's repeated runs are its own time, more than one run of the samples
-    assert verdicts["performance"]["seconds"] > result["run_seconds"]
     rows = {r["stage"]: r["seconds"] for r in stored(tmp_path / "timed.duckdb", "SELECT * FROM run_times")}
     assert {f"oracle {name}" for name in ORACLES} <= set(rows)
     assert rows["localize"] == pytest.approx(result["localize_seconds"])

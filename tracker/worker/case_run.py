@@ -53,13 +53,29 @@ class CaseRun:
         self.created = time.perf_counter() - process_age()  # the child's setup starts at its fork
 
     def run(self) -> CaseResult:
-        stages = (self.setup, self.reference, self.convert, self.make_extra_sets, self.check, self.load,
-                  self.execute, self.judge_outputs)
-        for stage in stages:
+        for stage in (self.setup, self.reference, self.convert_and_make_sets, self.gather_evidence, self.check,
+                      self.load, self.execute, self.judge_outputs):
             ended = stage()
             if ended is not None:
                 return self.localized(ended)
         raise InternalError("the last stage of a case always ends it")
+
+    def convert_and_make_sets(self) -> CaseResult | None:
+        for stage in self.middle_stages():
+            ended = stage()
+            if ended is not None:
+                return ended
+        return None
+
+    def middle_stages(self) -> tuple[Callable[[], CaseResult | None], ...]:
+        """Converting, then making the extra input sets (only for an artifact to run them
+        on: an attack on a large source model can take minutes, wasted on a case that failed
+        to convert); the other way round when this case converts with a converter that may
+        leave the framework altered (``Converter.alters_framework``): then no framework
+        output is computed after it."""
+        if self.job.conversion is None and self.converter.alters_framework:
+            return (self.make_extra_sets, self.convert)
+        return (self.convert, self.make_extra_sets)
 
     def finished(self, result: CaseResult) -> CaseResult:
         """``result`` with the timings and verdicts gathered so far."""
@@ -128,14 +144,16 @@ class CaseRun:
         return None
 
     def make_extra_sets(self) -> None:
-        """Made only for an artifact to run them on: an attack on a large source model
-        can take minutes, wasted on a case that failed to convert."""
+        """The extra input sets the oracles asked for, with the framework's outputs on them."""
         self.enter("reference")
         started = time.perf_counter()
         maker = extras.Maker(self.cache, self.job.reference_key, self.case, self.framework,
                              lambda framework, case: self.source_model())
         self.sets = maker.make_all(extras.unique(self.requests))
         self.timings["extra_sets_seconds"] = time.perf_counter() - started
+
+    def gather_evidence(self) -> None:
+        """What the oracles judge: the artifact, the inputs and the framework's outputs."""
         self.evidence = Evidence(
             case=self.case,
             artifact=self.cache.root / str(self.conversion.artifact),

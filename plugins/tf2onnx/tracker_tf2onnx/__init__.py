@@ -62,6 +62,10 @@ class Tf2onnx(Converter):
     description = "tf2onnx: from_keras, from_function, or the SavedModel command line"
     frameworks = ("tensorflow",)
     output_format = "onnx"
+    # the SavedModel entry runs tf2onnx's command line main() in the case's process: a later
+    # Keras model there was seen to compute differently (and the process to end in a double
+    # free); so the case computes every TensorFlow output it needs before converting
+    alters_framework = True
     requires = ("tf2onnx", "tensorflow", "tracker_tensorflow")
     # this plugin's own version too: its artifacts change when it does (bump it then)
     packages = ("tf2onnx", "onnx", "tracker-tf2onnx")

@@ -176,3 +176,19 @@ def test_a_runtime_failure_is_the_prefix_sets_error_only_if_it_reaches_them(tmp_
 def test_a_maker_may_return_the_first_sets_only_when_its_budget_ran_out():
     clean = [[np.zeros((2, 4), np.float32)], [np.ones((2, 4), np.float32)]]
     assert len(extras.checked_derived(clean[:1], clean, "m:f")) == 1
+
+
+def test_a_case_that_converts_with_a_converter_altering_the_framework_makes_its_sets_first():
+    from types import SimpleNamespace
+
+    from tracker.worker.case_run import CaseRun
+
+    run = CaseRun.__new__(CaseRun)  # only the choice of order is under test
+    run.converter = SimpleNamespace(alters_framework=True)
+    run.job = SimpleNamespace(conversion=None)
+    assert [stage.__name__ for stage in run.middle_stages()] == ["make_extra_sets", "convert"]
+    run.job = SimpleNamespace(conversion=object())  # reused: nothing converts in this process
+    assert [stage.__name__ for stage in run.middle_stages()] == ["convert", "make_extra_sets"]
+    run.converter = SimpleNamespace(alters_framework=False)
+    run.job = SimpleNamespace(conversion=None)
+    assert [stage.__name__ for stage in run.middle_stages()] == ["convert", "make_extra_sets"]

@@ -226,16 +226,18 @@ class Converter(Component):
 
     :cvar frameworks: the framework names whose models it accepts.
     :cvar output_format: the artifact format (``"onnx"``); runtimes declare what they load.
-    :cvar alters_framework: ``True`` when :meth:`convert` may leave the framework's global
-        state altered in the case's process (a tool's ``main()`` run in process): the case
-        then makes every input set it needs from the framework before converting, and
-        nothing of the framework runs after the conversion.
     """
 
     kind = "converter"
     frameworks: ClassVar[tuple[str, ...]] = ()
     output_format: ClassVar[str] = "onnx"
-    alters_framework: ClassVar[bool] = False
+
+    def alters_framework(self, options: Mapping[str, Any]) -> bool:
+        """Whether :meth:`convert` with these variant options may leave the framework's
+        global state altered in the case's process (a tool's ``main()`` run in process).
+        Then the case makes every input set it needs from the framework before converting,
+        and nothing of the framework runs after the conversion. Default: ``False``."""
+        return False
 
     def accepts(self, case: ModelCase, options: Mapping[str, Any]) -> str | None:
         """Why this converter, with these variant options, cannot take ``case`` at all,

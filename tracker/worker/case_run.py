@@ -73,7 +73,7 @@ class CaseRun:
         to convert); the other way round when this case converts with a converter that may
         leave the framework altered (``Converter.alters_framework``): then no framework
         output is computed after it."""
-        if self.job.conversion is None and self.converter.alters_framework:
+        if self.job.conversion is None and self.converter.alters_framework(self.job.options):
             return (self.make_extra_sets, self.convert)
         return (self.convert, self.make_extra_sets)
 

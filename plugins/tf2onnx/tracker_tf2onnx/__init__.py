@@ -62,10 +62,12 @@ class Tf2onnx(Converter):
     description = "tf2onnx: from_keras, from_function, or the SavedModel command line"
     frameworks = ("tensorflow",)
     output_format = "onnx"
-    # the SavedModel entry runs tf2onnx's command line main() in the case's process: a later
-    # Keras model there was seen to compute differently (and the process to end in a double
-    # free); so the case computes every TensorFlow output it needs before converting
-    alters_framework = True
+
+    def alters_framework(self, options: Mapping[str, Any]) -> bool:
+        """The SavedModel entry runs tf2onnx's command line main() in the case's process:
+        a Keras model built there afterwards was seen to compute differently (and the
+        process to end in a double free), so the case makes its TensorFlow outputs first."""
+        return options.get("entry", "function") == "saved_model"
     requires = ("tf2onnx", "tensorflow", "tracker_tensorflow")
     # this plugin's own version too: its artifacts change when it does (bump it then)
     packages = ("tf2onnx", "onnx", "tracker-tf2onnx")

@@ -184,11 +184,10 @@ def test_a_case_that_converts_with_a_converter_altering_the_framework_makes_its_
     from tracker.worker.case_run import CaseRun
 
     run = CaseRun.__new__(CaseRun)  # only the choice of order is under test
-    run.converter = SimpleNamespace(alters_framework=True)
-    run.job = SimpleNamespace(conversion=None)
+    run.converter = SimpleNamespace(alters_framework=lambda options: options["entry"] == "saved_model")
+    run.job = SimpleNamespace(conversion=None, options={"entry": "saved_model"})
     assert [stage.__name__ for stage in run.middle_stages()] == ["make_extra_sets", "convert"]
-    run.job = SimpleNamespace(conversion=object())  # reused: nothing converts in this process
+    run.job = SimpleNamespace(conversion=object(), options={"entry": "saved_model"})  # reused: no conversion here
     assert [stage.__name__ for stage in run.middle_stages()] == ["convert", "make_extra_sets"]
-    run.converter = SimpleNamespace(alters_framework=False)
-    run.job = SimpleNamespace(conversion=None)
+    run.job = SimpleNamespace(conversion=None, options={"entry": "keras"})
     assert [stage.__name__ for stage in run.middle_stages()] == ["convert", "make_extra_sets"]

@@ -64,11 +64,13 @@ def report(clone: Path, wall: float) -> None:
 
 
 def _tracker(clone: Path, *args: str) -> str:
-    """``tracker ARGS`` in the clone's `results` environment (nox built it at the sweep's end)."""
-    python = clone / ".nox" / "results" / "bin" / "python"
+    """``tracker ARGS`` in one of the clone's environments (any has the tracker installed)."""
+    found = sorted(clone.glob(".nox/*/bin/tracker"))
+    if not found:
+        sys.exit(f"no environment with the tracker in {clone / '.nox'}: did the sweep run there?")
     env = {**os.environ, "TRACKER_STORE": str(clone / ".tracker" / "store.duckdb")}
-    return subprocess.run([str(python), "-m", "tracker", *args], capture_output=True, text=True, check=True,
-                          env=env, cwd=clone).stdout
+    return subprocess.run([str(found[0]), *args], capture_output=True, text=True, check=True, env=env,
+                          cwd=clone).stdout
 
 
 if __name__ == "__main__":

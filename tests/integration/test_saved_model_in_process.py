@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,29 +41,43 @@ def _graph(path: Path) -> tuple:
 
 
 def test_the_in_process_command_line_writes_the_model_the_command_writes(tmp_path):
+    # every TensorFlow step in processes of their own: a TensorFlow model built in the
+    # pytest process changed what a Keras model built later there computed (see
+    # test_synthetic_keras.py), and tf2onnx's main() may leave TensorFlow altered too
+    subprocess.run([sys.executable, "-c", SAVE, str(tmp_path / "saved")], check=True, timeout=600,
+                   env={**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])})
     from tracker_tf2onnx import saved_model
 
-    _saved_model(tmp_path / "saved")
     by_command = tmp_path / "command" / "model.onnx"
     by_command.parent.mkdir()
     subprocess.run(saved_model.command(tmp_path / "saved", by_command, 15), check=True, capture_output=True,
                    timeout=600)
-
-    # in a process of its own: tf2onnx's main() leaves TensorFlow altered in the process
-    # that runs it (a Keras model built afterwards computed differently), which is why a
-    # case converts after every TensorFlow output it needs (Converter.alters_framework)
     in_process = tmp_path / "in-process" / "model.onnx"
     in_process.parent.mkdir()
-    subprocess.run([sys.executable, "-c", IN_PROCESS, str(tmp_path / "saved"), str(in_process)], check=True,
-                   timeout=600)
+    run = subprocess.run([sys.executable, "-c", IN_PROCESS, str(tmp_path / "saved"), str(in_process)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
     assert _graph(in_process) == _graph(by_command)
     assert ("", 15) in _graph(in_process)[4]
 
 
-IN_PROCESS = """
-import subprocess, sys
+HERE = Path(__file__).resolve().parent
+
+SAVE = """
+import sys
 from pathlib import Path
+from test_saved_model_in_process import _saved_model
+_saved_model(Path(sys.argv[1]))
+"""
+
+# the command line's main() in this process, and no subprocess started by it (what the
+# imports start, such as platform's `uname -p`, happens before the check)
+IN_PROCESS = """
+import platform, subprocess, sys
+from pathlib import Path
+from tf2onnx import convert
 from tracker_tf2onnx import saved_model
+platform.processor()
 
 def no_subprocess(*args, **kwargs):
     raise AssertionError(f"a subprocess was started: {args}")

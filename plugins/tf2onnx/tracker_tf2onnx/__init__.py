@@ -64,9 +64,9 @@ class Tf2onnx(Converter):
     output_format = "onnx"
 
     def alters_framework(self, options: Mapping[str, Any]) -> bool:
-        """The SavedModel entry runs tf2onnx's command line main() in the case's process:
-        a Keras model built there afterwards was seen to compute differently (and the
-        process to end in a double free), so the case makes its TensorFlow outputs first."""
+        """The SavedModel entry runs tf2onnx's command line main() in the case's process, a
+        function not written to share its process: as a precaution, the case makes its
+        TensorFlow outputs first (docs/tensorflow.md)."""
         return options.get("entry", "function") == "saved_model"
     requires = ("tf2onnx", "tensorflow", "tracker_tensorflow")
     # this plugin's own version too: its artifacts change when it does (bump it then)

@@ -18,7 +18,6 @@ import os
 import re
 import socket
 import sys
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from tracker.api import MetricDeclaration, Oracle
 from tracker.cases import ModelCase
 from tracker.envinfo import Environment
 from tracker.errors import StoreError
+from tracker.store.locking import connect_waiting_for_readers, locked, writer_mark
 from tracker.store.snapshot import SnapshotPublisher, snapshot_path, taken_at
 from tracker.store.schema import MIGRATIONS, OLDEST_READABLE, SCHEMA_VERSION, TABLES
 
@@ -155,10 +155,10 @@ class Store:
             _check_writable(path)
         snapshot_of = None
         try:
-            con = _connect_waiting_for_readers(path, read_only)
+            con = connect_waiting_for_readers(path, read_only)
         except duckdb.Error as exc:
             snapshot = snapshot_path(path)
-            if not (read_only and _locked(exc) and snapshot.is_file()):
+            if not (read_only and locked(exc) and snapshot.is_file()):
                 raise _open_error(path, exc) from exc
             try:  # a sweep is writing the store: read the snapshot it published
                 con = duckdb.connect(str(snapshot), read_only=True)
@@ -169,7 +169,7 @@ class Store:
             print(f"note: {snapshot_of} is being written by a sweep; reading its snapshot of "
                   f"{taken_at(snapshot):%H:%M:%S} ({age:.0f} s old)", file=sys.stderr)
         if not read_only:  # tells a second writer not to wait for this one (see below)
-            _writer_mark(path).write_text(str(os.getpid()), encoding="utf-8")
+            writer_mark(path).write_text(str(os.getpid()), encoding="utf-8")
         store = cls(con, path, read_only)
         store.snapshot_of = snapshot_of
         try:
@@ -183,7 +183,7 @@ class Store:
         self.con.close()
         if not self.read_only:
             with contextlib.suppress(OSError):
-                _writer_mark(self.path).unlink()
+                writer_mark(self.path).unlink()
         if self.snapshots is not None:
             self.snapshots.withdraw()  # the store itself is readable again
 
@@ -567,52 +567,9 @@ def _check_writable(path: Path) -> None:
         )
 
 
-# how long a writer waits for readers (tracker results, report, ...) that hold the store
-READER_WAIT_SECONDS = 60.0
-
-
-def _locked(exc: Exception) -> bool:
-    return "lock" in str(exc).lower()
-
-
-def _writer_mark(path: Path) -> Path:
-    return path.with_name(f"{path.name}.writer")
-
-
-def _held_by_a_writer(path: Path) -> bool:
-    """Whether a live process holds ``path`` for writing (it left its mark)."""
-    try:
-        pid = int(_writer_mark(path).read_text(encoding="utf-8"))
-        os.kill(pid, 0)
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _connect_waiting_for_readers(path: Path, read_only: bool) -> Any:
-    """Open ``path``; a writer that finds it held by a reader (a short command) waits for it
-    up to :data:`READER_WAIT_SECONDS` rather than failing the sweep. Held by another
-    writer (a sweep lasts hours), it fails at once."""
-    import duckdb
-
-    deadline = time.monotonic() + READER_WAIT_SECONDS
-    waited = False
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            if read_only or not _locked(exc) or _held_by_a_writer(path) or time.monotonic() > deadline:
-                raise
-            if not waited:
-                print(f"note: {path} is held by another process; waiting up to "
-                      f"{READER_WAIT_SECONDS:.0f} s for it to let go", file=sys.stderr)
-                waited = True
-            time.sleep(0.5)
-
-
 def _open_error(path: Path, exc: Exception) -> StoreError:
     text = str(exc)
-    if _locked(exc):
+    if locked(exc):
         pid = re.search(r"PID (\d+)", text)
         holder = f" (process {pid.group(1)})" if pid else ""
         return StoreError(

@@ -5,6 +5,7 @@ that both ``tracker results`` and the terminal report print."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +17,20 @@ from tracker.store.views import ResultRow, ordered_environments
 def cut(text: str, width: int) -> str:
     """``text`` if it fits in ``width`` characters, else its start and ``...``."""
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns (``shutil.get_terminal_size``: ``$COLUMNS`` if set,
+    else the terminal's, 80 when the output is not a terminal)."""
+    return shutil.get_terminal_size().columns
+
+
+def fit(text: str, width: int | None) -> str:
+    """Every line of ``text`` cut to ``width`` characters (its start and ``...``); ``None``:
+    ``text`` as it is."""
+    if width is None:
+        return text
+    return "\n".join(cut(line, width) for line in text.split("\n"))
 
 
 def shorten(text: str, width: int) -> str:

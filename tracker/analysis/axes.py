@@ -6,14 +6,18 @@ without its local label (``2.13.0+cpu`` is ``2.13.0``). An environment that coul
 built has nothing installed: its exact pins (``"onnxruntime": "==1.17.3"`` in
 ``environments.requested``) stand in for its versions.
 
-The *axes* of a group are the packages that the matrix pinned to an exact version and
-whose version differs among the group's environments (``onnxruntime``, ``onnxscript``).
-A package that differs without being pinned so is *incidental*: ``numpy`` pulled below 2
+The *axes* of a group are the packages that the matrix varies (those its pair ids name:
+``torch-onnx.dynamo torch-2.13.0 onnxscript-0.7.2``, :mod:`tracker.store.labels`) and whose
+version differs among the group's environments (``torch``, ``onnxscript``). The pins that
+come with an axis value (torchvision and timm beside torch 2.14.1) are not axes: held fixed,
+they would keep torch 2.13.0 and 2.14.1 from ever being compared. A store whose columns
+have no pair id takes the packages the matrix pinned to an exact version instead.
+A package that differs without being an axis is *incidental*: ``numpy`` pulled below 2
 by an old onnxruntime, a dependency released between two sweeps. Incidental packages are
 not axes and are not held fixed when one axis moves (else onnxruntime 1.17.3, the only
 release with NumPy 1.x beside it, could never be compared with anything); a transition
-names them when they changed along with it. A store whose environments record no exact
-pin treats every package that differs as an axis.
+names them when they changed along with it. A store whose environments record neither a
+pair id nor an exact pin treats every package that differs as an axis.
 """
 
 from __future__ import annotations
@@ -29,13 +33,16 @@ from packaging.version import InvalidVersion, Version
 from tracker.envinfo import canonical_name
 from tracker.errors import SelectionError
 from tracker.store import Store
+from tracker.store.labels import COLUMN_PAIRS, column_label, label_axes
 
 Context = tuple[tuple[str, "str | None"], ...]
 
-_ENVIRONMENTS = """
-    SELECT r.pipeline, r.variant, e.env_id, e.buildable, e.requested
+_ENVIRONMENTS = f"""
+    WITH {COLUMN_PAIRS}
+    SELECT r.pipeline, r.variant, e.env_id, e.buildable, e.requested, e.label, p.pair_id
     FROM (SELECT DISTINCT pipeline, variant, env_id FROM results) r
     JOIN environments e ON e.env_id = r.env_id
+    LEFT JOIN column_pairs p ON p.env_id = r.env_id AND p.pipeline = r.pipeline AND p.variant = r.variant
 """
 
 # Only the packages pinned by the matrix, and those that differ among built environments or
@@ -79,6 +86,13 @@ class EnvVersions:
     buildable: bool
     versions: Mapping[str, str]  # canonical name -> public version, differing packages only
     pinned: frozenset[str]  # the packages the matrix pinned to an exact version
+    label: str = ""  # the column's name, its pair id (tracker.store.labels)
+    pair_id: str | None = None  # the pair id a run recorded; None: the label is derived
+
+    @property
+    def varied(self) -> frozenset[str]:
+        """The packages the pair id names (canonical names): the matrix's axes."""
+        return frozenset(name for name, _ in label_axes(self.pair_id)) if self.pair_id else frozenset()
 
 
 @dataclasses.dataclass
@@ -103,8 +117,9 @@ class Group:
 
     @functools.cached_property
     def axes(self) -> tuple[str, ...]:
+        named = frozenset().union(*(env.varied for env in self.envs.values()))
         pinned = frozenset().union(*(env.pinned for env in self.envs.values()))
-        return tuple(sorted(self.varying & pinned if pinned else self.varying))
+        return tuple(sorted(self.varying & (named or pinned) if (named or pinned) else self.varying))
 
     def context(self, env_id: str, axis: str) -> Context:
         """The versions held fixed while ``axis`` moves: every other axis."""
@@ -143,10 +158,11 @@ def load_groups(store: Store, pipeline: str | None = None) -> list[Group]:
     for env_id, name, version in store.con.execute(_PACKAGES, [pinned_names]).fetchall():
         installed.setdefault(env_id, {})[name] = public_version(version)
     groups: dict[tuple[str, str], Group] = {}
-    for pipeline_name, variant, env_id, buildable, _ in rows:
+    for pipeline_name, variant, env_id, buildable, _, env_label, pair_id in rows:
         versions = installed.get(env_id, {}) if buildable else pins[env_id]
         group = groups.setdefault((pipeline_name, variant), Group(pipeline_name, variant, {}))
-        group.envs[env_id] = EnvVersions(env_id, bool(buildable), versions, frozenset(pins[env_id]))
+        label = column_label(pipeline_name, variant, pair_id, env_label, env_id)
+        group.envs[env_id] = EnvVersions(env_id, bool(buildable), versions, frozenset(pins[env_id]), label, pair_id)
     chosen = [g for key, g in sorted(groups.items()) if pipeline in (None, key[0])]
     if pipeline is not None and not chosen:
         known = sorted({key[0] for key in groups})

@@ -1,7 +1,9 @@
 """Every stored outcome of one case, in version order.
 
-Rows are ordered by pipeline, variant, then the versions of the variant's axes
-(:mod:`tracker.analysis.axes`, ``packaging.version`` order). By default only the case's
+Rows are ordered as the columns of ``tracker results``: by pipeline, variant, then the
+versions their environment's name lists (its pair id, :mod:`tracker.store.labels`), each
+in ``packaging.version`` order. Each row names its environment (``label``: ``nox -s
+"sweep(LABEL)"`` runs it again) and gives the versions of the variant's axes. By default only the case's
 newest definition (content hash) is shown, as everywhere else
 (:data:`tracker.store.views.LATEST_CASES`); older definitions are counted, and shown on
 request, newest first.
@@ -19,7 +21,7 @@ from tracker.analysis.axes import Group
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.errors import SelectionError
 from tracker.store import Store
-from tracker.store.views import newest_case_hash, version_key
+from tracker.store.views import label_key, newest_case_hash
 
 _QUERY = f"""
     SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
@@ -57,13 +59,14 @@ def case_history(
         env = group.envs.get(row["env_id"]) if group else None
         versions = env.versions if env else {}
         row["versions"] = [(name, versions.get(name)) for name in (group.axes if group else ())]
+        row["label"] = env.label if env else f"{row['pipeline']}.{row['variant']} {row['env_id']}"
     hidden: dict[str, int] = {}
     if not all_hashes:
         for row in rows:
             if row["case_hash"] != newest:
                 hidden[row["case_hash"]] = hidden.get(row["case_hash"], 0) + 1
         rows = [r for r in rows if r["case_hash"] == newest]
-    rows.sort(key=lambda r: (r["pipeline"], r["variant"], [version_key(v) for _, v in r["versions"]]))
+    rows.sort(key=lambda r: (r["pipeline"], r["variant"], label_key(r["label"])))
     rows.sort(key=_defined, reverse=True)  # a stable sort: newest definition first
     return CaseHistory(case_id, rows, hidden, newest)
 

@@ -72,6 +72,7 @@ class Side:
     signature: str | None
     max_abs_error: float | None
     run_seconds: float | None
+    label: str = ""  # the environment's name: `nox -s "sweep(LABEL)"` runs it again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,6 +226,7 @@ def _transition(layout: Layout, row: tuple[Any, ...]) -> Transition:
     group, axis, context = layout.series[series]
     before = Side(layout.versions[axis][before_rank], *row[9:14])
     after = Side(layout.versions[axis][rank], *row[14:19])
+    before, after = (dataclasses.replace(side, label=group.envs[side.env_id].label) for side in (before, after))
     return Transition(
         kind=kind, case_id=case_id, case_hash=case_hash, pipeline=pipeline, variant=variant,
         config_key=config_key, axis=axis, context=context, before=before, after=after,

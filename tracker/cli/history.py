@@ -1,19 +1,18 @@
 """Print every stored outcome of one case across environments, in version order
-(pipeline, variant, then the versions of the packages the matrix varies), with its error
+(pipeline, variant, then the versions of the packages the matrix varies), each
+environment by its name (`nox -s "sweep(NAME)"` runs it again), with its error
 signature, the error size an oracle declares (a max abs error) and the date. Only the case's newest
-definition (content hash) unless --all-hashes."""
+definition (content hash) unless --all-hashes. Lines are cut to the terminal's width."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import textwrap
 
 from tracker.analysis import load_groups
-from tracker.analysis.axes import describe_versions
 from tracker.analysis.history import CaseHistory, case_history
-from tracker.cli.common import add_store_option, store_path
-from tracker.render import render_table
+from tracker.cli.common import add_store_option, add_width_option, output_width, store_path
+from tracker.render import fit, render_table, shorten
 from tracker.store import Store
 
 HELP = "print every stored outcome of one case, in version order"
@@ -28,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also the results of the case's older definitions (content hashes)",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    add_width_option(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -37,12 +37,12 @@ def main(args: argparse.Namespace) -> int:
         rows = [{**row, "versions": dict(row["versions"])} for row in history.rows]
         print(json.dumps(rows, indent=2, default=str))
         return 0
-    print(render_history(history, show_hash=args.all_hashes))
+    print(fit(render_history(history, show_hash=args.all_hashes), output_width(args)))
     return 0
 
 
 def render_history(history: CaseHistory, show_hash: bool) -> str:
-    headers = ["pipeline", "versions", "outcome", "fault", "max abs error", "date", "signature"]
+    headers = ["environment", "outcome", "fault", "max abs error", "date", "signature"]
     if show_hash:
         headers.insert(0, "hash")
     rows = []
@@ -52,13 +52,12 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
             outcome += " (not built)"
         error = row["max_abs_error"]
         line = [
-            f"{row['pipeline']}.{row['variant']}",
-            describe_versions(row["versions"]) or "-",
+            row["label"],
             outcome,
             fault_text(row),
             "" if error is None else f"{error:.3g}",
             f"{row['created_at']:%Y-%m-%d %H:%M}",
-            textwrap.shorten(row["signature"] or "", 100, placeholder="..."),
+            shorten(row["signature"] or "", 100),
         ]
         rows.append([row["case_hash"], *line] if show_hash else line)
     hashes = dict.fromkeys(row["case_hash"] for row in history.rows)
@@ -67,6 +66,8 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
     plural = "s" if len(hashes) > 1 else ""
     out = [f"{history.case_id}: {len(rows)} results, definition{plural} {', '.join(hashes)}\n"]
     out.append(render_table(headers, rows))
+    if rows:
+        out.append('\nenvironment: a matrix pair, `nox -s "sweep(ENVIRONMENT)"` runs it again')
     if history.hidden:
         count = sum(history.hidden.values())
         out.append(

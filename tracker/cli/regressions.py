@@ -2,22 +2,29 @@
 regressions (ok -> failure), changes of failure signature, drift warnings (the
 error size an oracle declares, a max abs error, x10 or more, still within tolerance) and slowdowns (run time x1.5 or more,
 counted from at least 5 ms). The rules are in tracker/analysis/transitions.py and in
-docs/analysis.md ("Regressions, fixes and history")."""
+docs/analysis.md ("Regressions, fixes and history").
+
+Regressions and fixes are listed case by case, then the environments of their steps by
+name (``nox -s "sweep(NAME)"`` runs one again); the other kinds are counted per version
+step (``--all`` lists them case by case too). Every line is cut to the terminal's width."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import textwrap
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
-from tracker.analysis import Group, Rules, Transition, find_transitions, load_groups
-from tracker.cli.common import add_store_option, store_path
-from tracker.render import render_table
+from tracker.analysis import Group, Rules, Transition, find_transitions, load_groups, version_key
+from tracker.cli.common import add_store_option, add_width_option, output_width, store_path
+from tracker.render import fit, render_table, shorten
+from tracker.reports.steps import HEADLINE_KINDS, group_steps
 from tracker.store import Store
+from tracker.store.views import label_key
 
 HELP = "list regressions between adjacent versions of a package, the rest held fixed"
 
+MAX_SIGNATURE = 200  # characters of a signature, even without a width (--width 0)
 REGRESSION_KINDS = ("regression", "signature_change", "drift", "slowdown")
 _LABELS = {
     "regression": "regression",
@@ -34,6 +41,8 @@ _PLURALS = {
     "fix": "fixes",
 }
 
+_SHORT = {"regression": "regr", "signature_change": "sig", "drift": "drift", "slowdown": "slow", "fix": "fix"}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_transition_arguments(parser)
@@ -46,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default {Rules.latency_ratio}; run times under {Rules.latency_floor * 1000:g} ms "
         "count as that floor)",
     )
+    parser.add_argument("--all", action="store_true",
+                        help="list signature changes, drift warnings and slowdowns case by case too "
+                             "(by default they are counted per version step)")
 
 
 def add_transition_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,15 +83,17 @@ def add_transition_arguments(parser: argparse.ArgumentParser) -> None:
         "by default such results are left out",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    add_width_option(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     rules = Rules(latency_ratio=args.latency_ratio, include_env_errors=args.include_env_errors)
-    return report(args, REGRESSION_KINDS, rules)
+    return report(args, REGRESSION_KINDS, rules, list_all=args.all)
 
 
-def report(args: argparse.Namespace, kinds: Sequence[str], rules: Rules) -> int:
-    """Find the steps of ``kinds`` the options ask for and print them."""
+def report(args: argparse.Namespace, kinds: Sequence[str], rules: Rules, list_all: bool = True) -> int:
+    """Find the steps of ``kinds`` the options ask for and print them: regressions and
+    fixes case by case, the other kinds counted per version step unless ``list_all``."""
     with Store.open(store_path(args), read_only=True) as store:
         groups = load_groups(store, args.pipeline)
         if not groups:
@@ -91,13 +105,40 @@ def report(args: argparse.Namespace, kinds: Sequence[str], rules: Rules) -> int:
     if args.format == "json":
         print(json.dumps([t.to_json() for t in transitions], indent=2, default=str))
         return 0
-    if transitions:
-        print(render_transitions(transitions, fixes="fix" in kinds))
-    print(summary(transitions, kinds, groups, args.axis, rules))
+    listed = [t for t in transitions if list_all or t.kind in HEADLINE_KINDS]
+    sections = [render_cases_by_step(listed)] if listed else []
+    sections += [render_environments(listed)] if listed else []
+    counted = [] if list_all else [t for t in transitions if t.kind not in HEADLINE_KINDS]
+    sections += [render_step_counts(counted)] if counted else []
+    changed = _incidental_changes(transitions)
+    if changed:
+        sections.append("\n".join(["also changed with these steps (not matrix axes, so not held fixed):",
+                                   *(f"  {line}" for line in changed)]))
+    sections.append(summary(transitions, kinds, groups, args.axis, rules))
+    print(fit("\n\n".join(sections), output_width(args)))
     return 0
 
 
+def render_cases_by_step(transitions: Iterable[Transition]) -> str:
+    """Per kind, per version step (a line naming it), one line per case."""
+    out: list[str] = []
+    kind = None
+    for step in group_steps(transitions):
+        if step.kind != kind:
+            kind = step.kind
+            sides = "last bad -> first good" if kind == "fix" else "last good -> first bad"
+            out += [*([""] if out else []), f"{_PLURALS[kind]} ({sides}), per version step:"]
+        held = f" [{step.context}]" if step.context else ""
+        out.append(f"  {step.converter} {step.axis} {step.before} -> {step.after}{held}: {len(step.transitions)}")
+        width = max(len(case_id) for case_id in step.case_ids)
+        for t in step.transitions:
+            outcomes = "" if t.kind in ("drift", "slowdown") else f"{t.before.outcome} -> {t.after.outcome}  "
+            out.append(f"    {t.case_id:<{width}}  {outcomes}{_detail(t)}")
+    return "\n".join(out)
+
+
 def render_transitions(transitions: list[Transition], fixes: bool) -> str:
+    """One row per case and step (`nox -s latest`'s table)."""
     steps = "last bad -> first good" if fixes else "last good -> first bad"
     headers = ["kind", "case", "axis", steps, "context (held fixed)", "outcome", "signature or measure"]
     rows = [
@@ -112,12 +153,39 @@ def render_transitions(transitions: list[Transition], fixes: bool) -> str:
         ]
         for t in transitions
     ]
-    out = [render_table(headers, rows)]
-    changed = _incidental_changes(transitions)
-    if changed:
-        out.append("\nalso changed with these steps (not matrix axes, so not held fixed):")
-        out += [f"  {line}" for line in changed]
-    return "\n".join(out)
+    return render_table(headers, rows)
+
+
+def render_environments(transitions: Iterable[Transition]) -> str:
+    """The environments on either side of the steps listed, by name: each a nox session."""
+    labels = sorted({side.label for t in transitions for side in (t.before, t.after) if side.label},
+                    key=label_key)
+    return "\n".join(['the environments of these steps (`nox -s "sweep(NAME)"` runs one again):',
+                      *(f"  {label}" for label in labels)])
+
+
+def render_step_counts(transitions: Iterable[Transition]) -> str:
+    """One row per version step: how many cases changed there, per kind."""
+    counts: dict[tuple[str, str, str, str, str], Counter[str]] = {}
+    for step in group_steps(transitions):
+        key = (step.converter, step.axis, step.before, step.after, step.context)
+        counts.setdefault(key, Counter())[step.kind] += len(step.transitions)
+    kinds = [kind for kind in _PLURALS if any(kind in c for c in counts.values())]
+    rows = []
+    for key in sorted(counts, key=_step_order):
+        converter, axis, before, after, context = key
+        held = f" [{context}]" if context else ""
+        rows.append([*(str(counts[key][kind] or ".") for kind in kinds), f"{converter} {axis} {before} -> {after}{held}"])
+    table = render_table([*(_SHORT[kind] for kind in kinds), "version step (the rest held fixed)"], rows,
+                         ">" * len(kinds) + "<")
+    legend = ", ".join(f"{_SHORT[kind]}: {_PLURALS[kind]}" for kind in kinds)
+    return f"cases per version step (--all lists each case):\n{table}\n({legend})"
+
+
+def _step_order(key: tuple[str, str, str, str, str]) -> tuple[object, ...]:
+    converter, axis, before, after, context = key
+    return (converter, axis, version_key(before), version_key(after),
+            [version_key(word.partition("==")[2]) for word in context.split()])
 
 
 def _detail(t: Transition) -> str:
@@ -129,7 +197,7 @@ def _detail(t: Transition) -> str:
         before, after = t.before.run_seconds or 0.0, t.after.run_seconds or 0.0
         return f"run {before * 1000:.1f} ms -> {after * 1000:.1f} ms (x{after / max(before, 1e-9):.1f})"
     signature = t.before.signature if t.kind == "fix" else t.after.signature
-    return textwrap.shorten(signature or "", 110, placeholder="...")
+    return shorten(signature or "", MAX_SIGNATURE)
 
 
 def _incidental_changes(transitions: list[Transition]) -> list[str]:
@@ -147,15 +215,14 @@ def summary(
     rules: Rules,
 ) -> str:
     counts = [f"{_PLURALS[kind]}: {sum(1 for t in transitions if t.kind == kind)}" for kind in kinds]
-    axes = f"along {axis}" if axis else "axes " + "; ".join(
-        f"{g.name}: {', '.join(g.axes) or '(none varies)'}" for g in groups
-    )
+    axes = [f"along {axis}"] if axis else ["axes:", *(
+        f"  {g.name}: {', '.join(g.axes) or '(none varies)'}" for g in groups)]
     env_errors = (
         "env_error counted as a failure"
         if rules.include_env_errors
         else "env_error results left out (--include-env-errors counts them)"
     )
-    return f"\n{', '.join(counts)}\n{axes}; {env_errors}"
+    return "\n".join([", ".join(counts), *axes, env_errors])
 
 
 def _ratio(text: str) -> float:

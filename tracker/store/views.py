@@ -15,6 +15,7 @@ from typing import Any, TypedDict, cast
 
 from packaging.version import InvalidVersion, Version
 
+from tracker.store.labels import COLUMN_PAIRS, column_label
 from tracker.store.store import Store
 
 # A common table expression: the newest definition of each case (hashes are never mixed).
@@ -24,13 +25,14 @@ LATEST_CASES = """latest AS (   -- the newest definition of each case: hashes ar
     )"""
 
 _RESULTS = f"""
-    WITH {LATEST_CASES}
+    WITH {LATEST_CASES}, {COLUMN_PAIRS}
     SELECT r.case_id, l.kind, r.result_id, r.env_id, e.label, e.buildable, r.pipeline, r.variant,
            r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.fault_stage,
-           r.localized_by, r.created_at
+           r.localized_by, r.created_at, p.pair_id
     FROM results r
     JOIN latest l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN environments e ON e.env_id = r.env_id
+    LEFT JOIN column_pairs p ON p.env_id = r.env_id AND p.pipeline = r.pipeline AND p.variant = r.variant
     WHERE (? IS NULL OR r.pipeline = ?)
 """
 
@@ -45,7 +47,7 @@ class ResultRow(TypedDict):
     kind: str  # real | unit | synthetic
     result_id: str
     env_id: str
-    label: str  # "pipeline.variant versions": the column's variant, the environment's versions
+    label: str  # the column's name: its matrix pair's id, `nox -s "sweep(LABEL)"` (tracker.store.labels)
     buildable: bool
     pipeline: str
     variant: str
@@ -66,13 +68,13 @@ def query_rows(store: Store, pipeline: str | None = None) -> list[ResultRow]:
     Each row gets its matrix ``column``: the environment *and* the pipeline variant, since
     variants that install the same packages (``tf2onnx.keras`` and ``tf2onnx.function``,
     ``torchscript`` and ``torchscript-dynamic``) share one environment; and a ``label``
-    naming that variant (an environment's stored label is that of the first pair that
-    built it)."""
+    naming that column: the id of the matrix pair run there, the parameter of its nox
+    session (:func:`tracker.store.labels.column_label`)."""
     rows = store.query(_RESULTS, [pipeline, pipeline])
     for row in rows:
         row["column"] = column_of(row)
-        versions = (row["label"] or "").partition(" ")[2] or row["env_id"]
-        row["label"] = f"{row['pipeline']}.{row['variant']} {versions}"
+        pair_id = row.pop("pair_id")
+        row["label"] = column_label(row["pipeline"], row["variant"], pair_id, row["label"], row["env_id"])
     return cast(list[ResultRow], rows)
 
 

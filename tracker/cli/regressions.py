@@ -153,7 +153,12 @@ def render_transitions(transitions: list[Transition], fixes: bool) -> str:
         ]
         for t in transitions
     ]
-    return render_table(headers, rows)
+    out = [render_table(headers, rows)]
+    changed = _incidental_changes(transitions)
+    if changed:
+        out.append("\nalso changed with these steps (not matrix axes, so not held fixed):")
+        out += [f"  {line}" for line in changed]
+    return "\n".join(out)
 
 
 def render_environments(transitions: Iterable[Transition]) -> str:

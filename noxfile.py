@@ -263,7 +263,7 @@ def _matrix_position(session: nox.Session, pair: Pair) -> dict[str, object] | No
     except (AttributeError, TypeError, ValueError):
         return None
     return {"index": index + 1, "count": len(pairs), "sweep_started": SWEEP_STARTED,
-            "remaining": [p.id for p in pairs[index + 1:]]}
+            "remaining": [p.id for p in pairs[index + 1:]], "pairs": [[p.id, p.converter_side] for p in pairs]}
 
 
 def install_tools(session: nox.Session, plugins: list[str]) -> None:

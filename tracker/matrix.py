@@ -106,6 +106,13 @@ class Pair:
         return f"{self.pipeline}.{self.variant} {versions}"
 
     @property
+    def converter_side(self) -> str:
+        """The pipeline variant at its converter versions: the pairs that share it share
+        their conversions (only the runtime differs)."""
+        versions = " ".join(f"{a.package}-{a.version}" for a in self.converter_axes)
+        return f"{self.pipeline}.{self.variant} {versions}"
+
+    @property
     def all_tags(self) -> list[str]:
         tags = [self.pipeline, self.variant, f"{self.pipeline}.{self.variant}", *self.tags]
         tags += [f"{a.package}-{a.version}" for a in self.axes]

@@ -15,7 +15,7 @@ from tracker.cli.sweep_args import add_report_argument, add_sweep_arguments
 from tracker.disk import cache_usage
 from tracker.errors import ConfigError, StoreError
 from tracker.matrix import Pair
-from tracker.store import Store
+from tracker.store import Store, times
 from tracker.store.views import pair_seconds
 from tracker.sweep_report import FINISHED, INTERRUPTED, SWEEP_ID_VARIABLE, UNBUILDABLE, SweepReport
 from tracker.worker.clock import PairClock, process_age
@@ -76,9 +76,10 @@ def main(args: argparse.Namespace) -> int:
         argv=sys.argv,
         shard=args.shard,
     )
+    sweep_id = os.environ.get(SWEEP_ID_VARIABLE) or None
     if args.matrix_position is not None:
-        print(_position_line(MatrixPosition.read(args.matrix_position), store), flush=True)
-    clock = PairClock(sweep_id=os.environ.get(SWEEP_ID_VARIABLE) or None, jobs=args.jobs,
+        print(_position_line(MatrixPosition.read(args.matrix_position), store, sweep_id), flush=True)
+    clock = PairClock(sweep_id=sweep_id, jobs=args.jobs,
                       env_build_seconds=max(0.0, args.env_build_seconds), startup_seconds=process_age())
     sweep = Sweep(pair, options, out=lambda line: print(line, flush=True), clock=clock)
     if args.env_error_file is not None:
@@ -93,15 +94,18 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _position_line(position: MatrixPosition, store: Path) -> str:
+def _position_line(position: MatrixPosition, store: Path, sweep_id: str | None) -> str:
     stored: dict[str, float] = {}
+    swept: dict[str, float] = {}
     if store.is_file() and position.remaining:
         try:
             with Store.open(store, read_only=True) as opened:
-                stored = pair_seconds(opened, position.remaining)
+                stored = pair_seconds(opened, [label for label in position.to_run if label])
+                if sweep_id:
+                    swept = {pair.pair: pair.wall for pair in times.read(opened, sweep_id=sweep_id)}
         except StoreError:  # in use or unreadable: the sweep itself will say so
             pass
-    return f"== {position_line(position, stored)}"
+    return f"== {position_line(position, stored, swept_seconds=swept)}"
 
 
 def _report(path: Path | None, summary: SweepSummary, status: str) -> None:

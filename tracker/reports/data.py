@@ -2,7 +2,9 @@
 environment, the error size per environment, regressions and fixes, the failure table in
 the shape of the published study of the ONNX converters, and the conversion-quality
 table in the shape of the empirical study of model conversion (the measures the oracles
-declare for it: :mod:`tracker.declarations`), and where the newest sweep's time went."""
+declare for it: :mod:`tracker.declarations`), where the newest sweep's time went, the
+newest step of each axis, and how each pair's newest run ended (an interrupted pair is
+marked in the page)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from tracker.analysis import find_transitions, load_groups
 from tracker.api import MetricDeclaration
 from tracker.declarations import DRIFT_BY_RESULT, ReportColumn, declare, of_role, report_columns
 from tracker.outcomes import Outcome
+from tracker.reports.newest import NewestStep, newest_steps
 from tracker.reports.steps import Step, group_steps
 from tracker.store import Store, times
 from tracker.store.times import PairTimes
@@ -54,6 +57,14 @@ _ERROR_SIZE = f"""
 
 FAULT_LOCATIONS = ("converter", "runtime", "undetermined")
 
+# How the newest run of each column ended (runs.status: running | finished | interrupted |
+# failed | killed); a column without a run (a merged store's) has none.
+_NEWEST_RUNS = """
+    SELECT env_id || ':' || pipeline || '.' || variant AS column_key, status
+    FROM runs
+    QUALIFY row_number() OVER (PARTITION BY env_id, pipeline, variant ORDER BY started_at DESC) = 1
+"""
+
 # The second study's measures, per environment: every aggregate of each metric declared
 # for the report (:func:`tracker.declarations.report_columns`)
 _QUALITY = f"""
@@ -82,6 +93,8 @@ class ReportData:
     drift: list[MetricDeclaration] = dataclasses.field(default_factory=list)  # the error size's metric(s)
     sweep_id: str | None = None  # the newest sweep with stored times
     times: list[PairTimes] = dataclasses.field(default_factory=list)  # where its time went, per pair
+    newest: list[NewestStep] = dataclasses.field(default_factory=list)  # each axis's step into its newest version
+    run_status: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its newest run's status
 
     def cell(self, case_id: str, column: str) -> ResultRow | None:
         return self._cells.get((case_id, column))
@@ -107,18 +120,21 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
     groups = load_groups(store, pipeline) if rows else []
     declarations = declare(store)
     sweep_id = times.last_sweep_id(store)
+    steps = group_steps(find_transitions(store, groups)) if groups else []
     return ReportData(
         rows=rows,
         environments=ordered_environments(rows),
         cases=sorted(kinds.items(), key=lambda item: (item[1] != "real", item[0])),
         error_size={r["column_key"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
-        steps=group_steps(find_transitions(store, groups)) if groups else [],
+        steps=steps,
         study=study_table(rows),
         quality=quality_table(store, rows, pipeline),
         quality_columns=report_columns(declarations),
         drift=of_role(declarations, "drift"),
         sweep_id=sweep_id,
         times=times.read(store, sweep_id=sweep_id) if sweep_id else [],
+        newest=newest_steps(groups, steps),
+        run_status={r["column_key"]: r["status"] for r in store.query(_NEWEST_RUNS)},
     )
 
 

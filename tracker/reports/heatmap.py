@@ -1,34 +1,32 @@
-"""The page's outcome heatmap: one row per case, one narrow numbered column per
-environment (grouped by converter, in the matrix's order), each cell coloured by outcome
-with the outcome and the error signature as its tooltip; the numbered environments are
-listed beside it."""
+"""The page's outcome heatmaps, one per pipeline variant (:mod:`.sections`): one row per
+case of the section, one narrow numbered column per environment, each cell coloured by
+outcome with the outcome and the error signature as its tooltip; the numbered
+environments are listed beside the heatmap (wrapping, never widening the page), a column
+whose pair did not finish is marked in both."""
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter
 from typing import Any
 
 from tracker.outcomes import Outcome
 from tracker.render import outcome_code
 from tracker.reports.data import ReportData
+from tracker.reports.sections import Column, Section
 from tracker.reports.style import NO_RESULT, colour, esc, swatch
 
 
-def render_heatmap(data: ReportData) -> str:
-    firsts = {group[0]["column"] for _, group in _by_converter(data.environments)}
-    rows = []
-    previous_kind = None
-    for case_id, kind in data.cases:
-        cells = "".join(_cell(data.cell(case_id, env["column"]), env["column"] in firsts)
-                        for env in data.environments)
-        css = ' class="break"' if previous_kind not in (None, kind) else ""
-        previous_kind = kind
-        rows.append(f'<tr{css}><td class="case">{esc(case_id)}</td><td class="kind">{esc(kind)}</td>{cells}</tr>')
-    table = (f'<div class="heatmap"><table id="outcomes">{_head(data, firsts)}'
-             f'<tbody>{"".join(rows)}</tbody></table></div>')
-    return (f'<h2 id="heatmap">Outcomes: cases x environments</h2>{legend()}'
-            f'<div class="matrix">{table}{_environments(data)}</div>')
+def render_heatmaps(data: ReportData, layout: list[Section]) -> str:
+    limited = [s.converter for s in layout if s.limited]
+    note = (f" Last: {esc(', '.join(limited))}, whose runtime could not run where these results were made "
+            "(<i>not runnable</i>: it converts and checks only)." if limited else "")
+    parts = ['<h2 id="heatmap">Outcomes: cases x environments, per pipeline</h2>',
+             (f'<p class="note">One heatmap per pipeline, those that ran first.{note} A column marked '
+              f'<span class="swatch unfinished"></span> is a pair that did not finish: interrupted, still '
+              "running, or partial (hover over its number).</p>"),
+             legend(),
+             "<nav>" + "".join(f'<a href="#{esc(s.anchor)}">{esc(s.converter)}</a>' for s in layout) + "</nav>"]
+    parts += [_section(data, section) for section in layout]
+    return "\n".join(parts)
 
 
 def legend() -> str:
@@ -37,47 +35,60 @@ def legend() -> str:
     return f'<ul class="legend">{"".join(items)}</ul>'
 
 
-def _cell(row: dict[str, Any] | None, first: bool) -> str:
-    css = "cell first" if first else "cell"
+def _section(data: ReportData, section: Section) -> str:
+    unfinished = sum(1 for c in section.columns if c.mark)
+    counts = (f"{len(section.cases)} cases x {len(section.columns)} environments"
+              + (f", {unfinished} not finished" if unfinished else ""))
+    limited = ' <span class="limited">not runnable here</span>' if section.limited else ""
+    rows = []
+    previous_kind = None
+    for case_id, kind in section.cases:
+        cells = "".join(_cell(data.cell(case_id, c.env["column"]), c) for c in section.columns)
+        css = ' class="break"' if previous_kind not in (None, kind) else ""
+        previous_kind = kind
+        rows.append(f'<tr{css}><td class="case">{esc(case_id)}</td><td class="kind">{esc(kind)}</td>{cells}</tr>')
+    table = (f'<div class="heatmap"><table class="outcomes">{_head(section)}'
+             f'<tbody>{"".join(rows)}</tbody></table></div>')
+    return (f'<h3 id="{esc(section.anchor)}">{esc(section.converter)}{limited} '
+            f'<span class="count">{counts}</span></h3><div class="matrix">{table}{_environments(section)}</div>')
+
+
+def _cell(row: dict[str, Any] | None, column: Column) -> str:
+    css = "cell unfinished" if column.mark else "cell"
     if row is None:
-        return f'<td class="{css} none" title="no result"></td>'
+        return f'<td class="{css} none" title="no result{esc(f" ({column.note})" if column.mark else "")}"></td>'
     kind = row["outcome"] + (f"/{row['subkind']}" if row["subkind"] else "")
     tip = f"{kind}: {row['signature']}" if row["signature"] else kind
     return (f'<td class="{css}" data-outcome="{esc(row["outcome"])}" style="background:{colour(row["outcome"])}" '
             f'title="{esc(tip)}"><span hidden>{esc(outcome_code(row))}</span></td>')
 
 
-def _head(data: ReportData, firsts: set[str]) -> str:
-    groups = "".join(f'<th colspan="{len(group)}" class="first" title="{esc(converter)}">{esc(converter)}</th>'
-                     for converter, group in _by_converter(data.environments))
-    numbers = "".join(f'<th{" class=first" if env["column"] in firsts else ""} title="{esc(env["label"])}">{i}</th>'
-                      for i, env in enumerate(data.environments, 1))
-    return (f'<thead><tr class="groups"><th class="label" colspan="2"></th>{groups}</tr>'
-            f'<tr class="columns"><th class="label">case</th><th>kind</th>{numbers}</tr></thead>')
+def _head(section: Section) -> str:
+    numbers = "".join(f'<th{" class=unfinished" if c.mark else ""} title="{esc(_label(c))}'
+                      f'{esc(f" ({c.note})" if c.mark else "")}">{c.number}</th>' for c in section.columns)
+    return f'<thead><tr class="columns"><th class="label">case</th><th>kind</th>{numbers}</tr></thead>'
 
 
-def _environments(data: ReportData) -> str:
-    """The numbered columns' environments, under their converter."""
-    labels = Counter(e["label"] for e in data.environments)
-    numbers = {e["column"]: i for i, e in enumerate(data.environments, 1)}
+def _environments(section: Section) -> str:
+    """The numbered columns' environments: the versions that tell them apart, wrapping."""
+    labels = [_versions(c.env, section.converter) for c in section.columns]
     lines = []
-    for converter, group in _by_converter(data.environments):
-        lines.append(f'<tr><td></td><td class="converter">{esc(converter)}</td></tr>')
-        for env in group:
-            text = _versions(env, converter)
-            if labels[env["label"]] > 1:
-                text += f" [env {env['env_id']}]"
-            broken = "" if env["buildable"] else ' <span class="broken">(could not be built)</span>'
-            lines.append(f'<tr><td class="num">{numbers[env["column"]]}</td><td>{esc(text)}{broken}</td></tr>')
+    for column, text in zip(section.columns, labels, strict=True):
+        if labels.count(text) > 1:
+            text += f" [env {column.env['env_id']}]"
+        notes = [] if column.env["buildable"] else ['<span class="broken">(could not be built)</span>']
+        if column.mark:
+            notes.append(f'<span class="mark">{esc(column.note)}</span>')
+        lines.append(f'<tr><td class="num">{column.number}</td><td title="{esc(_label(column))}">{esc(text)}'
+                     f'{" " if notes else ""}{" ".join(notes)}</td></tr>')
     return f'<table class="envs mono">{"".join(lines)}</table>'
+
+
+def _label(column: Column) -> str:
+    return column.env["label"] or column.env["env_id"]
 
 
 def _versions(env: dict[str, Any], converter: str) -> str:
     """The label without its leading ``pipeline.variant``: the versions that tell columns apart."""
     label = env["label"] or env["env_id"]
     return label.removeprefix(converter).strip() or label
-
-
-def _by_converter(environments: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    return [(converter, list(group)) for converter, group in
-            itertools.groupby(environments, key=lambda e: f"{e['pipeline']}.{e['variant']}")]

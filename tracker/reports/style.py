@@ -15,11 +15,13 @@ COLOURS = {
 }
 NO_RESULT = "#eeeeee"
 UNKNOWN = "#cccccc"  # an outcome this tracker does not know (a store from a newer one)
+# a column whose pair did not finish: its number, its missing cells
+UNFINISHED = "repeating-linear-gradient(135deg, #ffb74d 0 3px, #fff 3px 6px)"
 
 STYLE = f"""
 body {{ font: 13px/1.4 system-ui, sans-serif; margin: 1.2em 1.5em; color: #222; }}
 h1 {{ font-size: 20px; margin: 0 0 .2em; }} h2 {{ font-size: 16px; margin: 1.8em 0 .5em; }}
-h3 {{ font-size: 14px; margin: 1.2em 0 .4em; }} nav a {{ margin-right: 1em; }}
+h3 {{ font-size: 14px; margin: 1.2em 0 .4em; }} nav a {{ display: inline-block; margin-right: 1em; }}
 table {{ border-collapse: collapse; }} th, td {{ padding: 2px 6px; text-align: left; vertical-align: top; }}
 .data td, .data th {{ border-bottom: 1px solid #eee; }} .data th {{ font-size: 12px; }}
 .num {{ text-align: right; font-variant-numeric: tabular-nums; }} .zero {{ color: #bbb; }}
@@ -29,8 +31,13 @@ table {{ border-collapse: collapse; }} th, td {{ padding: 2px 6px; text-align: l
 .swatch {{ display: inline-block; width: 11px; height: 11px; vertical-align: -1px; border-radius: 2px; }}
 .legend {{ list-style: none; padding: 0; margin: .4em 0; }}
 .legend li {{ display: inline-block; margin-right: 1.1em; white-space: nowrap; }}
-.matrix {{ display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }}
-.heatmap {{ overflow: auto; max-height: 86vh; max-width: 100%; border: 1px solid #ccc; }}
+.scroll {{ overflow-x: auto; max-width: 100%; }}
+.label {{ overflow-wrap: anywhere; min-width: 14em; max-width: 34em; }}
+.count {{ font-weight: normal; font-size: 12px; color: #666; }}
+.limited {{ font-weight: normal; font-size: 11px; background: #eceff1; padding: 0 .4em; border-radius: 3px; }}
+.mark {{ color: #a04000; font-weight: 600; }}
+.matrix {{ display: flex; gap: 1.2em; align-items: flex-start; max-width: 100%; }}
+.heatmap {{ flex: 0 1 auto; min-width: 0; overflow: auto; max-height: 72vh; border: 1px solid #ccc; }}
 .heatmap table {{ border-collapse: separate; border-spacing: 0; }}
 .heatmap thead {{ position: sticky; top: 0; z-index: 2; }}
 .heatmap thead th {{ background: #fff; font-weight: normal; font-size: 10px; line-height: 14px;
@@ -40,14 +47,15 @@ table {{ border-collapse: collapse; }} th, td {{ padding: 2px 6px; text-align: l
 .heatmap td {{ padding: 0; }}
 .heatmap td.cell {{ width: 15px; min-width: 15px; height: 13px; border: solid #fff; border-width: 0 1px 1px 0; }}
 .heatmap td.none {{ background: {NO_RESULT}; }}
-.heatmap .first {{ border-left: 2px solid #555 !important; }}
+.heatmap th.unfinished, .heatmap td.none.unfinished, .swatch.unfinished {{ background: {UNFINISHED}; }}
 .heatmap td.case {{ position: sticky; left: 0; z-index: 1; background: #fff; white-space: nowrap;
                    font: 11px/13px ui-monospace, monospace; padding: 0 .8em 0 4px; }}
 .heatmap td.kind {{ font-size: 10px; line-height: 13px; color: #777; padding: 0 6px 0 0; background: #fff; }}
 .heatmap tr.break td {{ border-top: 2px solid #555; }}
 .heatmap tbody tr:hover td.case, .heatmap tbody tr:hover td.kind {{ background: #fff3b0; }}
-.envs {{ margin: 0; padding-left: 2.6em; font-size: 11px; line-height: 15px; }}
-.envs .converter {{ font-weight: bold; }} .envs .broken {{ color: #b00020; }}
+.envs {{ flex: 1 1 24em; min-width: 18em; max-width: 44em; margin: 0; font-size: 11px; line-height: 15px; }}
+.envs td {{ overflow-wrap: anywhere; padding: 0 4px; }} .envs td.num {{ white-space: nowrap; }}
+.envs .broken {{ color: #b00020; }}
 .bar {{ display: flex; width: 260px; height: 11px; background: {NO_RESULT}; margin-top: 3px; }}
 .cases {{ max-width: 60em; }} .cases span {{ white-space: nowrap; }}
 .nowrap {{ white-space: nowrap; }}
@@ -73,3 +81,8 @@ def outcome_order(outcome: str) -> int:
 
 def swatch(outcome: str) -> str:
     return f'<span class="swatch" style="background:{colour(outcome)}"></span>'
+
+
+def count_cell(n: int, css: str = "") -> str:
+    """A table's count: a dot for none, so that the numbers stand out."""
+    return f'<td class="num{css}">{n}</td>' if n else f'<td class="num zero{css}">&middot;</td>'

@@ -27,9 +27,6 @@ ATTRIBUTE = '"><img src=x onerror=alert(1)>'
 HOSTILE_ID = "hostile<u>\"&'"  # a case id may hold anything but spaces and '/'
 ESCAPED_ID = "hostile&lt;u&gt;&quot;&amp;&#x27;"
 ESCAPE_SEQUENCE = "\x1b[31m"
-# the planted cases (test_transitions' 9, 3 here) by the planted columns (dynamo: 3 onnxruntime
-# x 2 onnxscript, torchscript: 2 onnxruntime, jit: 2 onnxruntime)
-PLANTED_CELLS = 12 * 10
 # results of the newest definitions: 9 cases x 6 dynamo columns, 1 x 2 torchscript, 3 x 2 jit
 PLANTED_RESULTS = 9 * 6 + 1 * 2 + 3 * 2
 # the transitions _plant_jit plants, beside test_transitions' EXPECTED
@@ -105,19 +102,20 @@ def test_the_page_escapes_every_text_from_the_store(data):
     assert SCRIPT not in page and "<img" not in page and "<u>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in page  # the label and the signature
-    assert ESCAPED_ID in _section(page, "outcomes")
-    regressions = _section(page, "regression").split("</table>", 1)[0]
+    assert ESCAPED_ID in page.split('class="outcomes"', 2)[2]  # jit's heatmap, the second
+    regressions = _section(page, "newest-regression").split("</table>", 1)[0]
     assert ESCAPED_ID in regressions and "ValueError: &lt;script&gt;" in regressions
 
 
 def test_the_page_has_every_section(data):
     page = render_html(data)
-    for section in ('id="outcomes"', 'id="per-environment"', 'id="transitions"', 'id="regression"',
-                    'id="fix"', 'id="failures"'):
+    for section in ('id="newest"', 'id="newest-steps"', 'id="newest-regression"', 'id="heatmap"',
+                    'id="per-environment"', 'id="transitions"', 'id="regression"', 'id="fix"', 'id="failures"'):
         assert section in page
     assert "<script" not in page and "http" not in page  # nothing runs, nothing is fetched
-    assert page.count('<td class="cell') == len(data.cases) * len(data.environments) == PLANTED_CELLS
-    assert '<th colspan="2" class="first" title="torch-onnx.jit">' in page  # the converter's columns
+    # one heatmap per pipeline, each with its own cases: a cell per result (every pair ran every case)
+    assert page.count('<td class="cell') == len(data.rows) == PLANTED_RESULTS
+    assert '<h3 id="pipeline-torch-onnx.jit">torch-onnx.jit <span class="count">3 cases x 2 environments' in page
 
 
 def test_a_cell_shows_its_outcome_and_signature_as_its_title(data):

@@ -70,8 +70,9 @@ def _head(section: Section) -> str:
 
 
 def _environments(section: Section) -> str:
-    """The numbered columns' environments: the versions that tell them apart, wrapping."""
-    labels = [_versions(c.env, section.converter) for c in section.columns]
+    """The numbered columns' environments by name, wrapping: each is a nox session,
+    ``nox -s "sweep(NAME)"`` runs it again."""
+    labels = [_label(c) for c in section.columns]
     lines = []
     for column, text in zip(section.columns, labels, strict=True):
         if labels.count(text) > 1:
@@ -86,9 +87,3 @@ def _environments(section: Section) -> str:
 
 def _label(column: Column) -> str:
     return column.env["label"] or column.env["env_id"]
-
-
-def _versions(env: dict[str, Any], converter: str) -> str:
-    """The label without its leading ``pipeline.variant``: the versions that tell columns apart."""
-    label = env["label"] or env["env_id"]
-    return label.removeprefix(converter).strip() or label

@@ -64,7 +64,7 @@ class ModelCase:
     requires: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.id or any(c.isspace() for c in self.id) or "/" in self.id:
+        if case_id_problem(self.id):
             raise InternalError(f"case id {self.id!r} must be non-empty, without spaces or '/'")
         if ":" not in self.builder:
             raise InternalError(f"case {self.id}: builder {self.builder!r} is not 'module:callable'")
@@ -110,6 +110,16 @@ class ModelCase:
     def dynamic_axes(self) -> dict[str, dict[int, str]]:
         """Input name -> {axis: dimension name} of the dimensions declared dynamic."""
         return {spec.name: dict(spec.dynamic) for spec in self.inputs if spec.dynamic}
+
+
+def case_id_problem(case_id: str) -> str | None:
+    """What is wrong with ``case_id`` as a case id (``None``: nothing): it must be
+    non-empty, without whitespace (line breaks included) or ``/``."""
+    if not case_id:
+        return "is empty"
+    if any(c.isspace() for c in case_id) or "/" in case_id:
+        return "has whitespace or '/'"
+    return None
 
 
 def hash_json(data: Any) -> str:

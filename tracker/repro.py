@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker import inputs as input_recipes
+from tracker import repro_values as check
 from tracker.inputs import InputSpec, _seed_for
 
 # helpers of tracker.inputs copied into scripts that need them, by input kind
@@ -77,27 +78,28 @@ class Failure:
 def script(failure: Failure, framework: Any, converter: Any, runtime: Any, oracle: Any,
            runtime_options: Mapping[str, Any] | None = None, oracle_options: Mapping[str, Any] | None = None) -> str:
     """The repro script of ``failure``, written with the plugins' ``repro_code``: the
-    comparison is ``oracle``'s (an output oracle's, with ``oracle_options``)."""
+    comparison is ``oracle``'s (an output oracle's, with ``oracle_options``). Every stored
+    value is checked first (:mod:`tracker.repro_values`): a store is untrusted input."""
+    failure = checked(failure)
     recipe = failure.recipe
-    builder = recipe["builder"].partition(":")[2]
+    builder = check.builder(recipe["builder"])
     specs = [InputSpec.from_json(spec) for spec in recipe["inputs"]]
     # the pins asked for, and every package the plugins name as theirs (a converter's
     # translation library is often a dependency nobody pins: onnxscript, onnx-ir)
     wanted = sorted({*failure.requested, "numpy", *framework.packages, *converter.packages, *runtime.packages})
-    pins = [f"{name}=={failure.packages[name]}" for name in wanted if name in failure.packages]
-    major_minor = ".".join(failure.python.split(".")[:2])
+    pins = [check.pin(name, failure.packages[name]) for name in wanted if name in failure.packages]
     header = "\n".join([
         "# /// script",
-        f'# requires-python = "=={major_minor}.*"',
+        f"# requires-python = {check.toml_string('==' + check.python_version(failure.python) + '.*')}",
         "# dependencies = [",
-        *[f'#     "{pin}",' for pin in pins],
+        *[f"#     {check.toml_string(pin)}," for pin in pins],
         "# ]",
         "# ///",
     ])
     summary = f"{failure.case_id}: {failure.outcome}" + (f" ({failure.signature})" if failure.signature else "")
     parts = [
         header,
-        f'"""Repro of {_docstring_safe(summary)}\n\nin {_docstring_safe(failure.label)}. '
+        f'"""Repro of {check.docstring_text(summary)}\n\nin {check.docstring_text(failure.label)}. '
         f"Written by `tracker repro {failure.result_id}`; run it with `uv run` (torch: a CPU "
         'build, e.g. UV_INDEX_URL=https://download.pytorch.org/whl/cpu)."""',
         "from __future__ import annotations",
@@ -105,11 +107,11 @@ def script(failure: Failure, framework: Any, converter: Any, runtime: Any, oracl
         f"# -- the model: case {failure.case_id}, content hash {failure.case_hash}",
         recipe["source"],
         f"# -- the inputs: sample 0 of the case's recipe (seed {recipe['seed']})",
-        input_code(specs, int(recipe["seed"])),
+        input_code(specs, recipe["seed"]),
         "# -- the reference outputs",
-        framework.repro_code(builder, recipe["params"], int(recipe["seed"])),
+        framework.repro_code(builder, recipe["params"], recipe["seed"]),
         "# -- the conversion",
-        converter.repro_code(failure.converter_options),
+        _converter_code(converter, failure.converter_options),
         "# -- the runtime",
         runtime.repro_code(runtime_options or {}),
         "# -- the comparison",
@@ -118,5 +120,31 @@ def script(failure: Failure, framework: Any, converter: Any, runtime: Any, oracl
     return "\n\n".join(part.strip("\n") for part in parts) + "\n"
 
 
-def _docstring_safe(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"""', "'''")
+def _converter_code(converter: Any, options: Mapping[str, Any]) -> str:
+    try:
+        return converter.repro_code(options)
+    except (TypeError, ValueError) as error:  # a stored option the plugin cannot write
+        raise check.refuse("converter options", dict(options), f"what {converter.name} takes ({error})") from None
+
+
+def checked(failure: Failure) -> Failure:
+    """``failure`` if every value a script writes keeps its rule; else a :class:`StoreError`."""
+    for field in ("signature", "label"):
+        value = getattr(failure, field)
+        if not isinstance(value, str) and not (field == "signature" and value is None):
+            raise check.refuse(field, value, "text")
+    for name in failure.requested:
+        if not isinstance(name, str):
+            raise check.refuse("requested package", name, "a distribution name")
+    if not isinstance(failure.packages, Mapping):
+        raise check.refuse("packages", failure.packages, "an object")
+    check.python_version(failure.python)
+    return dataclasses.replace(
+        failure,
+        result_id=check.plain_id("result id", failure.result_id),
+        case_id=check.case_id(failure.case_id),
+        case_hash=check.plain_id("case hash", failure.case_hash),
+        outcome=check.outcome(failure.outcome),
+        recipe=check.recipe(failure.recipe),
+        converter_options=check.options("converter options", failure.converter_options),
+    )

@@ -137,12 +137,12 @@ def test_merge_carries_the_declarations_newest_first(tmp_path):
     with Store.open(new) as handle:
         handle.record_oracle_declarations([Numeric(), Agreement()])
     _version_2_store(version_2)
-    merged = merge_stores(out, [version_2, old, new])
+    merged = merge_stores(out, [version_2, old, new]).merged
     assert "oracle_metrics +4 (1 replacing older)" in merged[-1].line()
     with Store.open(out, read_only=True) as handle:
         assert handle.oracle_declarations() == sorted(
             Numeric().declared_metrics() + Agreement().declared_metrics(), key=lambda d: d.priority)
-    assert merge_stores(out, [old])[0].line().endswith("nothing new")  # older: the newer stays
+    assert merge_stores(out, [old]).merged[0].line().endswith("nothing new")  # older: the newer stays
 
 
 # -- the readers ----------------------------------------------------------------------------

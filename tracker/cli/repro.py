@@ -17,12 +17,14 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tracker.api import Oracle
 from tracker.cli.common import add_store_option, store_path
 from tracker.errors import PluginError, SelectionError
 from tracker.registry import Registry
 from tracker.repro import Failure, script
+from tracker.repro_values import recipe_to_write, refuse
 from tracker.store import Store
 
 HELP = "write a stand-alone script that reproduces one stored failure"
@@ -55,6 +57,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("result", metavar="RESULT", help="a result id (or its first characters), or a case id with --env")
     parser.add_argument("--env", default=None, metavar="TEXT",
                         help="with a case id: the environment whose label contains TEXT")
+    parser.add_argument("--trust-store-source", action="store_true",
+                        help="write the model source stored with the result when no installed plugin defines "
+                             "the case with its content hash (read the script before running it: a store "
+                             "is untrusted input)")
     parser.add_argument("-o", "--output", type=Path, default=None,
                         help="the script's path (default: repro-CASE.py; '-' prints it)")
 
@@ -104,13 +110,16 @@ def main(args: argparse.Namespace) -> int:
     try:
         components = [registry.framework(row["framework"]), registry.converter(row["converter"]),
                       registry.runtime(row["runtime"]), comparing_oracle(registry, judges)]
+        recipe = recipe_to_write(row["case_id"], row["case_hash"], _stored_json(row, "recipe", "null"),
+                                 registry.components["model"].get(row["case_id"]),
+                                 trust_store=args.trust_store_source)
         text = script(
             Failure(
                 result_id=row["result_id"], case_id=row["case_id"], case_hash=row["case_hash"],
                 outcome=row["outcome"], signature=row["signature"], label=row["label"],
-                recipe=json.loads(row["recipe"]), packages=json.loads(row["packages"]),
-                requested=json.loads(row["requested"] or "{}"), python=row["python"],
-                converter_options=json.loads(row["converter_options"] or "{}"),
+                recipe=recipe, packages=_stored_json(row, "packages", "{}"),
+                requested=_stored_json(row, "requested", "{}"), python=row["python"],
+                converter_options=_stored_json(row, "converter_options", "{}"),
             ),
             *components,
         )
@@ -126,6 +135,13 @@ def main(args: argparse.Namespace) -> int:
     if row["fault_location"]:
         print(f"whose fault: {localization_text(row)}")
     return 0
+
+
+def _stored_json(row: dict, column: str, empty: str) -> Any:
+    try:
+        return json.loads(row[column] or empty)
+    except (TypeError, ValueError):
+        raise refuse(column.replace("_", " "), row[column], "JSON") from None
 
 
 def localization_text(row: dict) -> str:

@@ -16,8 +16,11 @@ identify it, and one row per identity is kept:
   (``recorded_at``) wins.
 
 A tie keeps the row already there, so merging the same input again changes nothing. An
-input from a newer tracker is refused; one with an older schema is migrated in a
-temporary copy, never in place. Artifacts and logs stay in each input's cache directory:
+input from a newer tracker is not merged; one with an older schema is migrated in a
+temporary copy, never in place. An input that cannot be read (missing, not a store, from a
+newer tracker, damaged) is reported and the others are merged, unless ``all_or_nothing``.
+A store's write-ahead log (``STORE.wal``, where a killed sweep's latest results are) is
+read with it when it lies beside it. Artifacts and logs stay in each input's cache directory:
 only their records are merged.
 """
 
@@ -74,28 +77,69 @@ class MergedInput:
         return f"{self.path}: " + (", ".join(parts) or "nothing new")
 
 
-def merge_stores(out: Path, inputs: Sequence[Path]) -> list[MergedInput]:
-    """Merge ``inputs`` into ``out`` (created if missing). Every input is checked before
-    anything is written."""
+@dataclasses.dataclass
+class Unreadable:
+    """An input that could not be merged, and why (the error's one line)."""
+
+    path: Path
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.path}: not merged: {self.reason}"
+
+
+@dataclasses.dataclass
+class MergeReport:
+    merged: list[MergedInput]
+    unreadable: list[Unreadable]
+
+
+def merge_stores(out: Path, inputs: Sequence[Path], *, all_or_nothing: bool = False) -> MergeReport:
+    """Merge the readable ``inputs`` into ``out`` (created if missing), reporting each
+    input that cannot be read; with ``all_or_nothing``, an unreadable input refuses the
+    whole merge before anything is written. An output that is also an input is always
+    refused first."""
     with tempfile.TemporaryDirectory(prefix="tracker-merge-") as scratch:
-        sources = _checked_inputs(out, inputs, Path(scratch))
-        with Store.open(out) as store:
-            return [_merge_one(store, original, source) for original, source in sources]
+        sources, unreadable = _checked_inputs(out, inputs, Path(scratch))
+        if unreadable and all_or_nothing:
+            raise StoreError(f"{len(unreadable)} of {len(inputs)} input(s) cannot be read, nothing merged: "
+                             + "; ".join(one.line() for one in unreadable),
+                             hint="drop --all-or-nothing to merge the others")
+        merged: list[MergedInput] = []
+        if sources:
+            with Store.open(out) as store:
+                for original, source in sources:
+                    try:
+                        merged.append(_merge_one(store, original, source))
+                    except StoreError as error:
+                        unreadable.append(Unreadable(original, _one_line(error)))
+        return MergeReport(merged, unreadable)
 
 
-def _checked_inputs(out: Path, inputs: Sequence[Path], scratch: Path) -> list[tuple[Path, Path]]:
-    """(input, the file to attach: the input or a migrated copy of it), all checked first."""
-    checked = []
+def _checked_inputs(out: Path, inputs: Sequence[Path],
+                    scratch: Path) -> tuple[list[tuple[Path, Path]], list[Unreadable]]:
+    """(input, the file to attach: the input or a migrated copy of it) of each readable
+    input, and the inputs that are not."""
+    checked, unreadable = [], []
     for number, path in enumerate(inputs):
-        if not path.is_file():
-            raise StoreError(f"no store at {path}", hint="check the path of each input store")
-        if out.exists() and path.samefile(out):
+        if out.exists() and path.exists() and path.samefile(out):
             raise ConfigError(f"{path} is both the output and an input",
                               hint="merge into a new file: tracker merge NEW.duckdb IN [IN ...]")
-        version = _schema_version(path)
-        source = path if version == SCHEMA_VERSION else _migrated_copy(path, scratch / f"{number}.duckdb")
+        try:
+            if not path.is_file():
+                raise StoreError(f"no store at {path}")
+            version = _schema_version(path)
+            source = path if version == SCHEMA_VERSION else _migrated_copy(path, scratch / f"{number}.duckdb")
+        except StoreError as error:
+            unreadable.append(Unreadable(path, _one_line(error)))
+            continue
         checked.append((path, source))
-    return checked
+    return checked, unreadable
+
+
+def _one_line(error: StoreError) -> str:
+    message = " ".join(str(error.args[0]).split())
+    return f"{message} (hint: {error.hint})" if error.hint else message
 
 
 def _schema_version(path: Path) -> int:
@@ -110,7 +154,10 @@ def _schema_version(path: Path) -> int:
     finally:
         con.close()
     if version is None:
-        raise StoreError(f"{path} is an empty DuckDB file, not a tracker store")
+        wal = path.with_name(path.name + ".wal")
+        raise StoreError(f"{path} is an empty DuckDB file, not a tracker store"
+                         + ("" if wal.exists() else f" (a sweep killed before its first checkpoint left its "
+                            f"results in {wal.name}: put that file beside it)"))
     return version
 
 

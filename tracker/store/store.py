@@ -180,6 +180,7 @@ class Store:
         return store
 
     def close(self) -> None:
+        self.checkpoint()  # on every exit, clean or interrupted, that reaches here
         self.con.close()
         if not self.read_only:
             with contextlib.suppress(OSError):
@@ -381,6 +382,21 @@ class Store:
                    WHERE run_id = ?""",
                 [status, computed, reused, _now(), run_id],
             )
+        self.checkpoint()  # a pair done (or interrupted): its results in the .duckdb file itself
+
+    def checkpoint(self) -> None:
+        """Write what the write-ahead log (``STORE.wal``) holds into the store file, so that
+        the file alone (what a CI job uploads, what ``tracker merge`` reads) has every
+        committed result. A writer's results are committed one by one into the log; a
+        sweep killed between checkpoints leaves the latest in the log only, which DuckDB
+        replays when the store is next opened beside it. Best effort: a failed checkpoint
+        loses nothing (the log still holds it)."""
+        import duckdb
+
+        if self.read_only:
+            return
+        with contextlib.suppress(duckdb.Error):
+            self.con.execute("CHECKPOINT")
 
     def record_conversion(self, record: ConversionRecord) -> None:
         values = dataclasses.asdict(record)

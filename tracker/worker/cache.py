@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.api import artifact_exists
 from tracker.cases import ModelCase, hash_json
+from tracker.errors import StoreError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -206,11 +207,33 @@ class Cache:
         return str(artifact.relative_to(self.root)), _sha256(artifact), _size(target_dir)
 
     def artifact_path(self, relative: str | None) -> Path | None:
-        """The cached artifact (a file, or a directory format such as ``.mlpackage``)."""
+        """The cached artifact (a file, or a directory format such as ``.mlpackage``);
+        ``None`` if absent, or if ``relative`` (read from a store: untrusted) leads out of
+        the cache, which converts it again."""
         if not relative:
             return None
-        path = self.root / relative
-        return path if artifact_exists(path) else None
+        path = self.inside(relative)
+        return path if path is not None and artifact_exists(path) else None
+
+    def inside(self, relative: str) -> Path | None:
+        """``relative`` (a path read from a store) under the cache root; ``None`` if it is
+        absolute or climbs out with ``..``. Checked as written, not by resolving links: a
+        cache whose ``artifacts/`` is a link to another disk stays usable, and a link
+        inside the cache is something only who can write the cache could plant."""
+        path = Path(os.path.normpath(relative))
+        if path.is_absolute() or path.parts[:1] in ((), (".",), ("..",)):
+            return None
+        return self.root / path
+
+    def stored_artifact(self, relative: str) -> Path:
+        """The artifact at ``relative`` (a conversion's record) in the cache, or a
+        :class:`StoreError` if the path leads out of it."""
+        path = self.inside(relative)
+        if path is None:
+            raise StoreError(f"the stored artifact path {relative!r} leads out of the cache {self.root}",
+                             hint="a store is untrusted input: rerun with --recompute, or take the store from "
+                                  "a sweep you trust")
+        return path
 
     def parts(self) -> dict[str, Path]:
         """The cache's directories by what they hold (for accounting and pruning):

@@ -156,7 +156,7 @@ class CaseRun:
         """What the oracles judge: the artifact, the inputs and the framework's outputs."""
         self.evidence = Evidence(
             case=self.case,
-            artifact=self.cache.root / str(self.conversion.artifact),
+            artifact=self.cache.stored_artifact(str(self.conversion.artifact)),
             artifact_format=self.converter.output_format,
             options={},
             converter_options=dict(self.job.options),

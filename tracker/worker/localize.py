@@ -27,6 +27,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -145,6 +146,9 @@ class Localization:
             metrics={})
 
 
+_PLAIN_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+
+
 class Shared:
     """The localizations of one run, shared by its cases (children run in parallel) through
     files in ``directory``: ``KEY.json`` for a determined one (written atomically, read by
@@ -179,6 +183,8 @@ class Shared:
         """Share ``localization`` of a failure with ``outcome`` and ``signature``."""
         if Outcome(outcome) not in SHARED or not signature:
             return
+        if not _PLAIN_ID.fullmatch(localization.result_id):
+            return  # a result id read from a store names a file here: only a plain one
         key = self.key(outcome, signature)
         name = f"{key}.json" if localization.location in DETERMINED else \
             f"{key}.undetermined-{localization.result_id}.json"

@@ -72,9 +72,7 @@ class CoreML(Runtime):
         import coremltools as ct
         from coremltools.proto import FeatureTypes_pb2
 
-        units = str(options.get("compute_units", "CPU_ONLY"))
-        if units not in COMPUTE_UNITS:
-            raise ValueError(f"compute_units {units!r}: use one of {', '.join(COMPUTE_UNITS)}")
+        units = _compute_units(options)
         model = ct.models.MLModel(str(artifact), compute_units=getattr(ct.ComputeUnit, units))
         spec = model.get_spec()
         names = FeatureTypes_pb2.ArrayFeatureType.ArrayDataType.Name
@@ -104,7 +102,7 @@ class CoreML(Runtime):
                 for (name, coreml_type), source in zip(session.outputs, session.source_dtypes, strict=True)]
 
     def repro_code(self, options: Mapping[str, Any]) -> str:
-        units = str(options.get("compute_units", "CPU_ONLY"))
+        units = _compute_units(options)  # a member name in code, never text
         return f"""import coremltools as ct  # Core ML predictions need macOS
 
 mlmodel = ct.models.MLModel(artifact, compute_units=ct.ComputeUnit.{units})
@@ -116,3 +114,10 @@ feeds = {{n: (v.astype(np.int32) if v.dtype == np.int64 else v.astype(np.float32
 predicted = mlmodel.predict(feeds)
 outputs = [np.asarray(predicted[o.name]) for o in spec.description.output]
 """
+
+
+def _compute_units(options: Mapping[str, Any]) -> str:
+    units = str(options.get("compute_units", "CPU_ONLY"))
+    if units not in COMPUTE_UNITS:
+        raise ValueError(f"compute_units {units!r}: use one of {', '.join(COMPUTE_UNITS)}")
+    return units

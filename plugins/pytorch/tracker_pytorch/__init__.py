@@ -94,6 +94,8 @@ class PyTorch(Framework):
         return loss_gradient(model, input_sets, labels)
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
+        if not all(part.isidentifier() for part in builder.split(".")):  # a name in code, never text
+            raise ValueError(f"builder {builder!r} is not a dotted Python name")
         helpers = "\n\n".join(inspect.getsource(f) for f in (flatten, to_numpy))
         return f"""import random
 

@@ -84,6 +84,8 @@ class TensorFlow(Framework):
         return logits, gradients
 
     def repro_code(self, builder: str, params: Mapping[str, Any], seed: int) -> str:
+        if not all(part.isidentifier() for part in builder.split(".")):  # a name in code, never text
+            raise ValueError(f"builder {builder!r} is not a dotted Python name")
         helpers = "\n\n".join(inspect.getsource(f) for f in (is_keras_model, call_model, flatten))
         return f"""from collections.abc import Mapping
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import keyword
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,10 @@ class TorchOnnx(Converter):
         if options.get("opset") is not None:
             kwargs["opset_version"] = int(options.pop("opset"))
         kwargs.update(options)
+        # keys become keyword arguments: identifiers only, never text pasted into code
+        unusable = [key for key in kwargs if not str(key).isidentifier() or keyword.iskeyword(key)]
+        if unusable:
+            raise ValueError(f"torch.onnx option keys {unusable!r} are not Python identifiers")
         arguments = "".join(f", {key}={value!r}" for key, value in kwargs.items())
         return f"""artifact = "model.onnx"
 torch.onnx.export(model, tuple(torch.from_numpy(a.copy()) for a in inputs.values()), artifact,

@@ -117,3 +117,12 @@ def test_the_scheduled_workflow_runs_only_sessions_and_subcommands_that_exist():
         helped = subprocess.run([sys.executable, "-m", "tracker", command, "--help"], capture_output=True,
                                 text=True, timeout=120, cwd=ROOT, check=False)
         assert helped.returncode == 0 and "--html" in helped.stdout, (command, helped.stderr)
+
+
+def test_each_sweep_job_uploads_its_stores_write_ahead_log_too():
+    """A sweep killed in CI has its latest results in ``STORE.wal`` only: upload both."""
+    text = WORKFLOW.read_text()
+    for store in ("stores/${{ matrix.name }}.duckdb", "stores/macos-${{ matrix.name }}.duckdb"):
+        assert re.search(rf"path: \|\n\s+{re.escape(store)}\n\s+{re.escape(store)}\.wal\n", text), store
+    merge = text[text.index("tracker merge merged/store.duckdb"):]
+    assert re.search(r"upload-artifact@v4\n\s+if: \$\{\{ !cancelled\(\) \}\}", merge)

@@ -177,6 +177,11 @@ def _install_steps(session: nox.Session, plan: InstallPlan, allowed: list[str]) 
         if failure is None:
             ok, output = _run_installer(session, step)
             failure = None if ok else output
+        if failure is not None and step.only_index:
+            return (f"error: could not install {' '.join(step.requirements)} from {step.only_index} (the local "
+                    "find-links and indexes hold no CPU build of it): put a CPU wheel of it on pip's "
+                    "find-links, or set TRACKER_TORCH_CPU_INDEX to a CPU index this machine reaches; "
+                    f"the installer said:\n{failure}")
         if failure is not None:
             return failure
     return None

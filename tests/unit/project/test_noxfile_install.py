@@ -38,12 +38,15 @@ def load_noxfile(monkeypatch, find_links: str = ""):
 class Recorder:
     """Stands for the installer: records each command and its environment, prints ``dry_run_output``."""
 
-    def __init__(self, dry_run_output: str = "") -> None:
+    def __init__(self, dry_run_output: str = "", failing: str | None = None) -> None:
         self.calls: list[tuple[list[str], dict[str, str]]] = []
         self.dry_run_output = dry_run_output
+        self.failing = failing  # an argument of the commands that fail
 
     def __call__(self, command, **kwargs):
         self.calls.append((list(command), kwargs["env"]))
+        if self.failing in command:
+            return subprocess.CompletedProcess(command, 2, stdout="", stderr="error: Failed to fetch (dns error)")
         output = self.dry_run_output if "--dry-run" in command else ""
         return subprocess.CompletedProcess(command, 0, stdout=output, stderr="")
 
@@ -115,3 +118,13 @@ def test_the_cuda_guard_still_refuses_what_would_pull_cuda_packages(tmp_path, mo
     dry_run, fallback = recorder.commands
     assert "--dry-run" in dry_run and "torch==2.13.0" not in fallback and "-e" in fallback
     assert not (tmp_path / "tracker-pins.json").exists()
+
+
+def test_an_unreachable_cpu_index_is_an_env_error_that_says_what_to_do(tmp_path, monkeypatch):
+    noxfile = load_noxfile(monkeypatch)
+    recorder = Recorder(failing=PYTORCH_CPU_INDEX)
+    failure = build(noxfile, TORCHSCRIPT, tmp_path, monkeypatch, recorder)
+    assert failure.startswith(f"error: could not install torch==2.13.0 from {PYTORCH_CPU_INDEX}")
+    assert "TRACKER_TORCH_CPU_INDEX" in failure and "dns error" in failure
+    dry_run, fallback = recorder.commands  # nothing more tried; the core and plugins for the env_error
+    assert "--dry-run" in dry_run and "torch==2.13.0" not in fallback

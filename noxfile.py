@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  # noqa: E402  (stdlib only)
                                     add_sweep_arguments, forwarded)
 from tracker.errors import ConfigError  # noqa: E402
+from tracker.install_plan import (InstallPlan, InstallStep, LocalSources, cpu_index,  # noqa: E402
+                                  plan_install)
 from tracker.matrix import Pair, load_matrix  # noqa: E402
 from tracker.matrix_order import by_usefulness  # noqa: E402
 from tracker.sweep_report import SWEEP_ID_VARIABLE  # noqa: E402  (stdlib only)
@@ -68,7 +70,7 @@ SWEPT: list[str] = []  # the pairs this invocation swept: the `results` session 
 PYTHON = "3.11"
 PLUGIN_DIRS = ROOT / "plugins"
 CORE_TEST = ["-e", f"{ROOT}[test]"]
-# torch for the integration tests: the CPU build on this machine's find-links; see envs/README.md.
+# torch for the integration tests: a CPU build (the local find-links', else PyTorch's CPU index: install_test_env)
 INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
                     "transformers==5.23.0"]
 # coremltools' newest release; tensorflow-cpu 2.21 (Keras 3) for the Keras test
@@ -115,49 +117,73 @@ def _installer_env() -> dict[str, str]:
 
 
 INSTALLER_ENV = _installer_env()
+# The local wheels the installer sees (those variables set outside win, as they do for uv),
+# looked into for a CPU build of torch: where there is none, torch comes from PyTorch's CPU index.
+LOCAL_SOURCES = LocalSources.from_installer_env({**INSTALLER_ENV, **os.environ})
 
 
 def _uses_uv(session: nox.Session) -> bool:
     return getattr(session.virtualenv, "venv_backend", "") == "uv"
 
 
-def _install_command(session: nox.Session, requirements: list[str], dry_run: bool = False) -> list[str]:
-    python = str(Path(session.bin) / "python")
-    if _uses_uv(session):
-        return ["uv", "pip", "install", "--python", python, *(["--dry-run"] if dry_run else []), *requirements]
-    return [python, "-m", "pip", "install", *(["--dry-run"] if dry_run else []), *requirements]
+def install_plan(local: list[str], pins: list[str], cuda_allowed: bool = False) -> InstallPlan:
+    """The installer steps for ``local`` (``-e PATH`` ...) and ``pins``: torch and torchvision
+    first from PyTorch's CPU index where the local configuration holds no CPU build of the
+    torch pinned (``tracker/install_plan.py``)."""
+    return plan_install(local, pins, LOCAL_SOURCES, cuda_allowed=cuda_allowed, index=cpu_index())
 
 
-def _run_installer(session: nox.Session, requirements: list[str], dry_run: bool = False) -> tuple[bool, str]:
-    command = _install_command(session, requirements, dry_run)
+def _run_installer(session: nox.Session, step: InstallStep, dry_run: bool = False) -> tuple[bool, str]:
+    command = step.command(str(Path(session.bin) / "python"), _uses_uv(session), dry_run)
     session.log(" ".join(command))
-    env = {**os.environ, **INSTALLER_ENV}
+    # a step from one index alone does not see the local sources (they hold no CPU build of it)
+    env = {**os.environ, **({} if step.only_index else INSTALLER_ENV)}
     process = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     return process.returncode == 0, process.stdout + process.stderr
 
 
-def _cuda_guard(session: nox.Session, requirements: list[str], allowed: list[str]) -> str | None:
-    """Refuse an install that would pull a CUDA build of torch (several GB) by accident.
+def _cuda_guard(session: nox.Session, step: InstallStep, allowed: list[str]) -> str | None:
+    """Refuse an install step that would pull a CUDA build of torch (several GB) by accident.
 
     ``allowed`` (``Pair.cuda_allowances()``): the axis values whose ``allow-cuda`` in
     envs/ says why they may; with any, CUDA packages are let through and the reason logged."""
     if allowed:
         session.log("CUDA packages allowed by the matrix: " + "; ".join(allowed))
         return None
-    if os.environ.get("TRACKER_ALLOW_CUDA") or not any(r.startswith("torch") for r in requirements):
+    if os.environ.get("TRACKER_ALLOW_CUDA") or not any(r.startswith("torch") for r in step.requirements):
         return None
-    ok, output = _run_installer(session, requirements, dry_run=True)
+    ok, output = _run_installer(session, step, dry_run=True)
     if not ok:
         return output
     cuda = sorted({word for word in output.split() if word.startswith(("nvidia-", "+cu", "triton"))})
     if cuda:
         return (
             "error: refusing to install a CUDA build of torch: the resolution would install "
-            f"{', '.join(cuda[:6])}. Put a CPU wheel of the requested torch on pip's find-links "
-            "(or point UV_FIND_LINKS / PIP_INDEX_URL at a CPU index); where only a CUDA build is "
-            'to be had, say so on the axis value in envs/ (allow-cuda = "why", see envs/README.md), '
+            f"{', '.join(cuda[:6])}. Put a CPU wheel of the requested torch on pip's find-links, or "
+            "let torch come from PyTorch's CPU index (TRACKER_TORCH_CPU_INDEX unset, or naming a "
+            "CPU index); where only a CUDA build is to be had, say so on the axis value in envs/ "
+            '(allow-cuda = "why", see envs/README.md), '
             "or set TRACKER_ALLOW_CUDA=1 for one run."
         )
+    return None
+
+
+def _install_steps(session: nox.Session, plan: InstallPlan, allowed: list[str]) -> str | None:
+    """Run the plan's steps in order, each through the CUDA guard first (the second step's dry
+    run sees the CPU build the first installed). The first failure's output, or None."""
+    session.log(f"install plan: {plan.reason}")
+    for step in plan.steps:
+        failure = _cuda_guard(session, step, allowed)
+        if failure is None:
+            ok, output = _run_installer(session, step)
+            failure = None if ok else output
+        if failure is not None and step.only_index:
+            return (f"error: could not install {' '.join(step.requirements)} from {step.only_index} (the local "
+                    "find-links and indexes hold no CPU build of it): put a CPU wheel of it on pip's "
+                    "find-links, or set TRACKER_TORCH_CPU_INDEX to a CPU index this machine reaches; "
+                    f"the installer said:\n{failure}")
+        if failure is not None:
+            return failure
     return None
 
 
@@ -171,20 +197,31 @@ def _local_packages(plugins: list[str]) -> list[str]:
     return packages
 
 
+def pair_install_plan(pair: Pair) -> InstallPlan:
+    """The installer steps that build ``pair``'s environment: its core and plugins, its pins."""
+    return install_plan(_local_packages(list(pair.plugins)), pair.requirements(),
+                        cuda_allowed=bool(pair.cuda_allowances()))
+
+
 def install_pair(session: nox.Session, pair: Pair) -> str | None:
     """Install the core, the pair's plugins and pins. Return the installer's output on
-    failure (the environment then holds the core and plugins only), None on success.
+    failure (the environment then holds the core and plugins, and what steps before the
+    failing one installed), None on success.
 
     An environment whose recorded pins are unchanged is reused as it is; one whose pins
     changed is rebuilt from scratch, so no stale package survives."""
-    requirements = _local_packages(list(pair.plugins)) + pair.requirements()
+    local = _local_packages(list(pair.plugins))
+    plan = pair_install_plan(pair)
     marker = Path(session.virtualenv.location) / "tracker-pins.json"
     # the local projects' metadata (dependencies, entry points) is part of the pins
     metadata = {
         str(path): path.read_text()
         for path in [ROOT / "pyproject.toml", *(PLUGIN_DIRS / p / "pyproject.toml" for p in pair.plugins)]
     }
-    wanted = json.dumps({"requirements": requirements, "metadata": metadata}, sort_keys=True)
+    pins = {"requirements": local + pair.requirements(), "metadata": metadata}
+    if plan.cpu_index:  # where torch comes from is part of the pins (absent otherwise: older markers stay valid)
+        pins["torch-index"] = plan.cpu_index
+    wanted = json.dumps(pins, sort_keys=True)
     if marker.is_file():
         if marker.read_text() == wanted:
             session.log("environment reused: its recorded pins are unchanged")
@@ -193,15 +230,12 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
         shutil.rmtree(session.virtualenv.location)
         session.virtualenv.reuse_existing = False
         session.virtualenv.create()
-    failure = _cuda_guard(session, requirements, pair.cuda_allowances())
-    if failure is None:
-        ok, output = _run_installer(session, requirements)
-        failure = None if ok else output
+    failure = _install_steps(session, plan, pair.cuda_allowances())
     if failure is None:
         marker.write_text(wanted)
         return None
     session.warn(f"could not build the environment of {pair.id}; recording env_error")
-    ok, output = _run_installer(session, _local_packages(list(pair.plugins)))
+    ok, output = _run_installer(session, InstallStep(tuple(local)))
     if not ok:
         session.error(f"cannot even install the tracker core into the environment:\n{output}")
     marker.unlink(missing_ok=True)
@@ -342,6 +376,13 @@ def _pytest(session: nox.Session, default: list[str], *options: str, env: dict[s
                 success_codes=[0, NO_TESTS_COLLECTED], env=env)
 
 
+def install_test_env(session: nox.Session, local: list[str], pins: list[str]) -> None:
+    """Install a test session's local projects and pins, torch as a pair's is (``install_plan``)."""
+    for step in install_plan(local, pins).steps:
+        session.install(*step.options(_uses_uv(session)), *step.requirements,
+                        env=None if step.only_index else INSTALLER_ENV)
+
+
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def unit(session: nox.Session) -> None:
     """Unit tests of the core: no deep-learning framework installed."""
@@ -354,24 +395,24 @@ def unit(session: nox.Session) -> None:
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def integration(session: nox.Session) -> None:
     """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
-    session.install(*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles", "synthetic"]),
-                    *INTEGRATION_PINS, env=INSTALLER_ENV)
+    install_test_env(session, [*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles",
+                                                             "synthetic"])], INTEGRATION_PINS)
     _pytest(session, ["tests/integration"], "-m", "not tensorflow and not coreml")
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def integration_tensorflow(session: nox.Session) -> None:
     """TensorFlow: small Keras and tf.Module models through each tf2onnx entry point, run in ONNX Runtime."""
-    session.install(*CORE_TEST, *_local_packages(["tensorflow", "tf2onnx", "onnxruntime", "oracles", "synthetic"]),
-                    *TENSORFLOW_TEST_PINS, env=INSTALLER_ENV)
+    install_test_env(session, [*CORE_TEST, *_local_packages(["tensorflow", "tf2onnx", "onnxruntime", "oracles",
+                                                             "synthetic"])], TENSORFLOW_TEST_PINS)
     _pytest(session, ["tests/integration"], "-m", "tensorflow")
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def integration_coreml(session: nox.Session) -> None:
     """Core ML: small PyTorch and Keras models converted with coremltools, their spec checked."""
-    session.install(*CORE_TEST, *_local_packages(["pytorch", "tensorflow", "coreml", "oracles"]),
-                    *COREML_TEST_PINS, env=INSTALLER_ENV)
+    install_test_env(session, [*CORE_TEST, *_local_packages(["pytorch", "tensorflow", "coreml", "oracles"])],
+                     COREML_TEST_PINS)
     # its own file: other integration modules import packages this session does not install
     _pytest(session, ["tests/integration/test_coreml.py"], "-m", "coreml")
 

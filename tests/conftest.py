@@ -72,3 +72,12 @@ def store_v1(tmp_path: Path) -> Path:
     finally:
         con.close()
     return path
+
+
+def documented_cli_install() -> list[str]:
+    """The one command the README gives to install the ``tracker`` command with the built-in
+    plugins (``pip install -r requirements-cli.txt``), as argv; run in the clone's root."""
+    commands = [line.split("#")[0].split() for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("pip install -r ")]
+    assert len(commands) == 1, f"the README should give one `pip install -r FILE` line, not {commands}"
+    return commands[0]

@@ -90,14 +90,17 @@ class Pool:
         process.join(5)
         return {"errors": {"(probe)": f"importing {modules} ended with exit code {process.exitcode}"}}
 
-    def run(self, jobs: Iterable[Job], on_message: Callable[[Job, str, Any], None]) -> Iterator[ChildReport]:
-        """Run every job; yield a report as each child ends (in completion order)."""
+    def run(self, jobs: Iterable[Job], on_message: Callable[[Job, str, Any], None],
+            on_tick: Callable[[], None] = lambda: None) -> Iterator[ChildReport]:
+        """Run every job; yield a report as each child ends (in completion order).
+        ``on_tick`` is called at least every :data:`POLL_SECONDS` while children run."""
         pending = deque(jobs)
         try:
             while pending or self.running:
                 while pending and len(self.running) < self.jobs:
                     self._start(pending.popleft())
                 self._wait(on_message)
+                on_tick()
                 now = time.monotonic()
                 for key, running in list(self.running.items()):
                     self._police(running, now)

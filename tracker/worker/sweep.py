@@ -201,7 +201,7 @@ class Sweep:
                                source_needed)
         pool = Pool(jobs=self.options.jobs, timeout=self.options.timeout,
                     memory_limit_mb=self.options.memory_limit_mb, preload=list(imports.preload),
-                    warmup=list(imports.warmup))
+                    warmup=list(imports.warmup), cases=[case.id for case in todo])
         with self.interrupts.installed():
             reused = "" if source_needed else " (references and artifacts all cached)"
             self.out(f"   importing {', '.join(imports.preload) or '(nothing)'} once for all cases{reused} ...")

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -160,13 +161,42 @@ def _bound_names(node: ast.AST) -> set[str]:
 
 def _segment(text: str, node: ast.AST) -> str:
     """The source of a top-level statement, with its decorators (which
-    ``ast.get_source_segment`` leaves out: a decorator changes what is defined)."""
+    ``ast.get_source_segment`` leaves out: a decorator changes what is defined). The
+    same text as ``ast.get_source_segment``, which splits the whole module again for
+    each statement (milliseconds each: a case's hash takes several); here the module's
+    lines are split once."""
     decorators = getattr(node, "decorator_list", [])
     if not decorators:
-        return ast.get_source_segment(text, node) or ""
-    lines = text.splitlines(keepends=True)
+        return _source_segment(_ast_lines(text), node)
+    lines = _kept_lines(text)
     first = min(d.lineno for d in decorators) - 1
     return "".join(lines[first:node.end_lineno]).rstrip("\n")  # type: ignore[attr-defined]
+
+
+_AST_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@functools.lru_cache(maxsize=16)
+def _ast_lines(text: str) -> tuple[str, ...]:
+    """``text`` split into lines as ``ast`` counts them (at \\r\\n, \\r or \\n only), ends kept."""
+    return tuple(_AST_LINE.findall(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _kept_lines(text: str) -> tuple[str, ...]:
+    return tuple(text.splitlines(keepends=True))
+
+
+def _source_segment(lines: tuple[str, ...], node: ast.AST) -> str:
+    """``ast.get_source_segment(text, node) or ""`` from the text's :func:`_ast_lines`."""
+    end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+    if end_lineno is None or end_col is None:
+        return ""
+    first, last, col = node.lineno - 1, end_lineno - 1, node.col_offset  # type: ignore[attr-defined]
+    if first == last:
+        return lines[first].encode()[col:end_col].decode()
+    return "".join([lines[first].encode()[col:].decode(), *lines[first + 1:last],
+                    lines[last].encode()[:end_col].decode()])
 
 
 def builder_source(module: str, name: str) -> str:

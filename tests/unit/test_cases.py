@@ -123,3 +123,20 @@ def test_a_decorated_helper_is_hashed_with_its_decorator(tmp_path, monkeypatch):
     assert "@functools.lru_cache(maxsize=None)\ndef helper():" in source
     assert source.startswith("import functools")
     _module_definitions.cache_clear()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_statement_s_source_is_what_ast_says_it_is(newline):
+    import ast
+
+    from tracker.cases import _segment
+
+    text = newline.join([
+        "import numpy as np", "X = 1  # é, 漢字", "def f(a,", "      b):", "    return a + b  # ü",
+        "@decorator", "class C:", "    y = 'z'\f", "Z = [1,", " 2]; W = 3",
+    ])  # no newline at the end; a form feed, which ast does not take for a line end
+    for node in ast.parse(text).body:
+        expected = ast.get_source_segment(text, node) or ""
+        if getattr(node, "decorator_list", []):
+            continue  # with its decorators: not ast's segment
+        assert _segment(text, node) == expected

@@ -1,9 +1,10 @@
 """The DuckDB result store.
 
 One embedded file, by default ``.tracker/store.duckdb`` under the working directory
-(``--store PATH`` or ``TRACKER_STORE`` elsewhere). Every result is committed in its own
-transaction as soon as it completes, together with its verdicts and metrics, so a
-killed sweep loses at most the cases that were running. DuckDB allows one writing
+(``--store PATH`` or ``TRACKER_STORE`` elsewhere). A result is committed atomically with
+its verdicts and metrics; a sweep commits its results a few at a time, at most seconds
+after each completes (:mod:`tracker.worker.batch`), so a killed sweep loses at most the
+cases that were running and those of its last seconds. DuckDB allows one writing
 process per file: a second writer gets a clear error naming the process that holds it.
 All SQL is parametrized.
 """
@@ -113,6 +114,9 @@ class ResultRecord:
 _RESULT_COLUMNS = [
     f.name for f in dataclasses.fields(ResultRecord) if f.name not in ("verdicts",)
 ] + ["created_at"]
+_VERDICT_COLUMNS = ["result_id", "oracle", "passed", "subkind", "message", "seconds"]
+_METRIC_COLUMNS = ["result_id", "oracle", "name", "value"]
+_ROWS_PER_STATEMENT = 200  # rows of one INSERT: a few thousand parameters at most
 _CONVERSION_COLUMNS = [f.name for f in dataclasses.fields(ConversionRecord)] + ["created_at"]
 _CONVERSION_FIELDS = [f.name for f in dataclasses.fields(ConversionRecord)]
 # oracle_metrics' columns, as MetricDeclaration's fields (recorded_at aside)
@@ -416,44 +420,54 @@ class Store:
     def record_result(self, result: ResultRecord) -> None:
         """Store one result with its verdicts and metrics, atomically, replacing any
         earlier result of the same environment, configuration and case."""
-        values = dataclasses.asdict(result)
-        values["created_at"] = _now()
-        placeholders = ", ".join("?" for _ in _RESULT_COLUMNS)
+        self.record_results([result])
+
+    def record_results(self, results: Sequence[ResultRecord]) -> None:
+        """Store ``results`` with their verdicts and metrics in one transaction (all of
+        them or none), each replacing any earlier result of the same environment,
+        configuration and case (the last of ``results`` wins among its own). A sweep
+        commits its results in batches this way (:mod:`tracker.worker.batch`): one
+        transaction, and one statement per table, instead of one per row."""
+        latest = {(r.env_id, r.config_key, r.case_id, r.case_hash): r for r in results}
+        if not latest:
+            return
+        now = _now()
+        rows = [[now if c == "created_at" else getattr(r, c) for c in _RESULT_COLUMNS] for r in latest.values()]
+        verdicts = [[r.result_id, v.oracle, v.passed, v.subkind, v.message, _finite_or_none(v.seconds)]
+                    for r in latest.values() for v in r.verdicts]
+        metrics = [[r.result_id, v.oracle, name, _finite_or_none(value)]
+                   for r in latest.values() for v in r.verdicts for name, value in v.metrics.items()]
         with self.transaction():
-            old = [
-                row[0]
-                for row in self.con.execute(
-                    """SELECT result_id FROM results WHERE env_id = ? AND config_key = ?
-                       AND case_id = ? AND case_hash = ?""",
-                    [result.env_id, result.config_key, result.case_id, result.case_hash],
-                ).fetchall()
-            ]
+            old = self._result_ids(list(latest))
             for table in ("metrics", "verdicts", "results"):
-                if old:
-                    marks = ", ".join("?" for _ in old)
-                    self.con.execute(f"DELETE FROM {table} WHERE result_id IN ({marks})", old)
-            self.con.execute(
-                f"INSERT INTO results ({', '.join(_RESULT_COLUMNS)}) VALUES ({placeholders})",
-                [values[c] for c in _RESULT_COLUMNS],
-            )
-            if result.verdicts:
-                self.con.executemany(
-                    "INSERT INTO verdicts (result_id, oracle, passed, subkind, message, seconds) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        [result.result_id, v.oracle, v.passed, v.subkind, v.message, _finite_or_none(v.seconds)]
-                        for v in result.verdicts
-                    ],
-                )
-                metrics = [
-                    [result.result_id, v.oracle, name, _finite_or_none(value)]
-                    for v in result.verdicts
-                    for name, value in v.metrics.items()
-                ]
-                if metrics:
-                    self.con.executemany("INSERT INTO metrics VALUES (?, ?, ?, ?)", metrics)
+                for chunk in _chunks(old, _ROWS_PER_STATEMENT):
+                    self.con.execute(f"DELETE FROM {table} WHERE result_id IN ({', '.join('?' for _ in chunk)})",
+                                     chunk)
+            self._insert("results", _RESULT_COLUMNS, rows)
+            self._insert("verdicts", _VERDICT_COLUMNS, verdicts)
+            self._insert("metrics", _METRIC_COLUMNS, metrics)
         if self.snapshots is not None:
             self.snapshots.publish_if_due(self.con)
+
+    def _result_ids(self, keys: Sequence[tuple[str, str, str, str]]) -> list[str]:
+        """The ids of the stored results with these (env_id, config_key, case_id, case_hash)."""
+        found: list[str] = []
+        for chunk in _chunks(keys, _ROWS_PER_STATEMENT):
+            values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+            found += [row[0] for row in self.con.execute(
+                f"""SELECT r.result_id FROM results r
+                    JOIN (VALUES {values}) AS k(env_id, config_key, case_id, case_hash)
+                    USING (env_id, config_key, case_id, case_hash)""",
+                [value for key in chunk for value in key]).fetchall()]
+        return found
+
+    def _insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """``rows`` into ``table`` with one statement per :data:`_ROWS_PER_STATEMENT` rows
+        (DuckDB's ``executemany`` runs one statement per row: milliseconds each)."""
+        marks = f"({', '.join('?' for _ in columns)})"
+        for chunk in _chunks(rows, _ROWS_PER_STATEMENT):
+            self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(marks for _ in chunk)}",
+                             [value for row in chunk for value in row])
 
     def record_oracle_declarations(self, oracles: Iterable[Oracle]) -> None:
         """Record what each of ``oracles`` declares about its metrics (:attr:`Oracle.metrics`),
@@ -537,6 +551,11 @@ class Store:
         cursor = self.con.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _declaration_row(declaration: MetricDeclaration) -> tuple[Any, ...]:

@@ -17,7 +17,8 @@ import os
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing import spawn
 from typing import Any
 
 from tracker.worker import child
@@ -25,6 +26,7 @@ from tracker.worker.job import STAGE, ChildReport, Job
 from tracker.worker.procs import group_rss_bytes, kill_group
 
 POLL_SECONDS = 0.2
+ZYGOTE_CONFIG_LIMIT = 100_000  # characters of TRACKER_ZYGOTE
 MEMORY_POLL_SECONDS = 0.5
 
 
@@ -52,11 +54,13 @@ class Pool:
         memory_limit_mb: float,
         preload: list[str],
         warmup: list[tuple[str, str, dict[str, Any]]],
+        cases: Sequence[str] = (),
     ) -> None:
+        """``cases``: the ids of the cases the jobs will run, hashed once in the fork server."""
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.memory_limit = memory_limit_mb * 1024 * 1024
-        os.environ["TRACKER_ZYGOTE"] = json.dumps({"modules": preload, "components": warmup})
+        os.environ["TRACKER_ZYGOTE"] = _zygote_config(preload, warmup, cases)
         _short_tempdir()
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["tracker.worker.zygote"])
@@ -90,14 +94,17 @@ class Pool:
         process.join(5)
         return {"errors": {"(probe)": f"importing {modules} ended with exit code {process.exitcode}"}}
 
-    def run(self, jobs: Iterable[Job], on_message: Callable[[Job, str, Any], None]) -> Iterator[ChildReport]:
-        """Run every job; yield a report as each child ends (in completion order)."""
+    def run(self, jobs: Iterable[Job], on_message: Callable[[Job, str, Any], None],
+            on_tick: Callable[[], None] = lambda: None) -> Iterator[ChildReport]:
+        """Run every job; yield a report as each child ends (in completion order).
+        ``on_tick`` is called at least every :data:`POLL_SECONDS` while children run."""
         pending = deque(jobs)
         try:
             while pending or self.running:
                 while pending and len(self.running) < self.jobs:
                     self._start(pending.popleft())
                 self._wait(on_message)
+                on_tick()
                 now = time.monotonic()
                 for key, running in list(self.running.items()):
                     self._police(running, now)
@@ -177,6 +184,16 @@ class Pool:
             wall_seconds=time.monotonic() - running.started,
             peak_rss_mb=running.peak_rss / (1024 * 1024),
         )
+
+
+def _zygote_config(preload: list[str], warmup: list[tuple[str, str, dict[str, Any]]], cases: Sequence[str]) -> str:
+    """The fork server's configuration (:mod:`tracker.worker.zygote`), as JSON."""
+    config = {"modules": preload, "components": warmup,
+              # what multiprocessing gives each child to run as __mp_main__ (a script's path)
+              "main_path": spawn.get_preparation_data("tracker").get("init_main_from_path")}
+    with_cases = json.dumps({**config, "cases": list(cases)})
+    # an environment variable holds 128 kB at most: beyond that, each child hashes its own case
+    return with_cases if len(with_cases) < ZYGOTE_CONFIG_LIMIT else json.dumps(config)
 
 
 def _short_tempdir() -> None:

@@ -2,9 +2,10 @@
 
 Called by ``tracker run`` (which ``noxfile.py`` invokes in each environment). Results
 already stored for this environment, configuration and case are not recomputed; each new
-result is committed as soon as its case ends. What to run is planned by
-:mod:`tracker.worker.plan`, what a child reported is turned into records by
-:mod:`tracker.worker.record`; this module orchestrates: store, pool, progress.
+result is committed at most seconds after its case ends (:mod:`tracker.worker.batch`).
+What to run is planned by :mod:`tracker.worker.plan`, what a child reported is turned
+into records by :mod:`tracker.worker.record`; this module orchestrates: store, pool,
+progress.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tracker.registry import Registry
 from tracker.signatures import signature
 from tracker.store import ResultRecord, Store
 from tracker.worker import localize, plan
+from tracker.worker.batch import ResultBatch
 from tracker.worker.cache import Cache
 from tracker.worker.clock import PairClock
 from tracker.worker.interrupts import Interrupts
@@ -168,11 +170,12 @@ class Sweep:
                           text: str) -> None:
         result = CaseResult.env_error(signature(kind, error_line(text)), text)
         self.out(f"   env_error: {result.signature}")
-        for case in todo:
-            self._store(store, result_record(context, case.id, case.content_hash, result))
+        records = [result_record(context, case.id, case.content_hash, result) for case in todo]
+        store.record_results(records)
+        for record in records:
+            self._stored(record)
 
-    def _store(self, store: Store, record: ResultRecord) -> None:
-        store.record_result(record)
+    def _stored(self, record: ResultRecord) -> None:
         self.summary.computed += 1
         self.summary.outcomes[record.outcome] += 1
 
@@ -198,7 +201,7 @@ class Sweep:
                                source_needed)
         pool = Pool(jobs=self.options.jobs, timeout=self.options.timeout,
                     memory_limit_mb=self.options.memory_limit_mb, preload=list(imports.preload),
-                    warmup=list(imports.warmup))
+                    warmup=list(imports.warmup), cases=[case.id for case in todo])
         with self.interrupts.installed():
             reused = "" if source_needed else " (references and artifacts all cached)"
             self.out(f"   importing {', '.join(imports.preload) or '(nothing)'} once for all cases{reused} ...")
@@ -216,25 +219,40 @@ class Sweep:
         hashes = {c.id: c.content_hash for c in todo}
         progress = Progress(self.out, self.clock.started, len(jobs), max(len(case_id) for case_id in hashes))
 
+        def committed(record: ResultRecord, report: ChildReport) -> None:
+            self._stored(record)
+            progress.case(report, record.outcome)
+
+        batch: ResultBatch[ChildReport] = ResultBatch(store, committed)
+
         def on_message(job: Job, kind: str, payload: Any) -> None:
             if kind == CONVERSION:
                 with self.interrupts.held():
                     store.record_conversion(payload)
 
+        def on_tick() -> None:
+            with self.interrupts.held():
+                batch.flush_if_due()
+
         try:
-            for report in pool.run(jobs, on_message):
+            for report in pool.run(jobs, on_message, on_tick):
                 with self.interrupts.held():
-                    outcome = self._record_report(store, context, hashes[report.job.case_id], report)
-                progress.case(report, outcome)
+                    batch.add(self._record_report(store, context, hashes[report.job.case_id], report), report)
         except KeyboardInterrupt:
             pool.stop("interrupt")
+            with self.interrupts.held():
+                batch.flush()
             self.summary.interrupted = True
             self.out(
                 f"   interrupted after {self.summary.computed} of {len(jobs)} cases; "
                 "every finished case is stored; run the same command again to resume"
             )
+        finally:  # the end, or an error: what waits is committed either way
+            with self.interrupts.held():
+                batch.flush()
 
-    def _record_report(self, store: Store, context: Context, case_hash: str, report: ChildReport) -> str:
+    def _record_report(self, store: Store, context: Context, case_hash: str, report: ChildReport) -> ResultRecord:
+        """The record of what ``report`` says (a conversion lost with its child is stored at once)."""
         result, verdicts = reported(report, self.options.timeout, self.options.memory_limit_mb)
         lost = lost_conversion(report, result) if report.result() is None else None
         if lost is not None:
@@ -243,5 +261,4 @@ class Sweep:
         if not result.failed:
             with contextlib.suppress(OSError):
                 os.unlink(report.job.log_path)
-        self._store(store, record)
-        return record.outcome
+        return record

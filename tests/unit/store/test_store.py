@@ -35,6 +35,31 @@ def test_a_result_replaces_the_earlier_one_with_its_verdicts_and_metrics(store):
     assert verdicts == [{"passed": True}]
 
 
+def test_results_stored_together_replace_earlier_ones_and_the_last_of_a_case_wins(store, monkeypatch):
+    import tracker.store.store as store_module
+
+    monkeypatch.setattr(store_module, "_ROWS_PER_STATEMENT", 2)  # several statements per table
+    verdict = VerdictRecord("numeric", True, "fine", metrics={"max_abs_error": 0.5, "nan": float("nan")}, seconds=0.1)
+    with Store.open(store) as handle:
+        handle.record_result(_result(case_id="a", outcome="crash", verdicts=[VerdictRecord("numeric", False)]))
+        handle.record_results([
+            _result(case_id="a", outcome="incorrect"),
+            _result(case_id="b", verdicts=[verdict, VerdictRecord("checker", None, "n/a", "skipped")]),
+            _result(case_id="c", verdicts=[verdict]),
+            _result(case_id="a", outcome="ok", verdicts=[verdict]),
+        ])
+        results = handle.query("SELECT case_id, outcome FROM results ORDER BY case_id")
+        verdicts = handle.query("""SELECT r.case_id, v.oracle, v.passed, v.subkind, v.message, v.seconds
+                                   FROM verdicts v JOIN results r USING (result_id) ORDER BY r.case_id, v.oracle""")
+        metrics = handle.query("SELECT name, count(*) AS n FROM metrics GROUP BY name ORDER BY name")
+    assert results == [{"case_id": "a", "outcome": "ok"}, {"case_id": "b", "outcome": "ok"},
+                       {"case_id": "c", "outcome": "ok"}]
+    assert [(v["case_id"], v["oracle"], v["passed"]) for v in verdicts] == [
+        ("a", "numeric", True), ("b", "checker", None), ("b", "numeric", True), ("c", "numeric", True)]
+    assert verdicts[1]["subkind"] == "skipped" and verdicts[1]["message"] == "n/a" and verdicts[2]["seconds"] == 0.1
+    assert metrics == [{"name": "max_abs_error", "n": 3}, {"name": "nan", "n": 3}]
+
+
 def test_nan_metrics_are_kept_as_evidence(store):
     with Store.open(store) as handle:
         handle.record_result(_result(verdicts=[VerdictRecord("numeric", False, metrics={"e": float("nan")})]))

@@ -13,7 +13,7 @@ from tracker.analysis import load_groups
 from tracker.analysis.axes import describe_versions
 from tracker.analysis.history import CaseHistory, case_history
 from tracker.cli.common import add_store_option, store_path
-from tracker.render import render_table
+from tracker.render import render_table, terminal_safe
 from tracker.store import Store
 
 HELP = "print every stored outcome of one case, in version order"
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
         rows = [{**row, "versions": dict(row["versions"])} for row in history.rows]
         print(json.dumps(rows, indent=2, default=str))
         return 0
-    print(render_history(history, show_hash=args.all_hashes))
+    print(terminal_safe(render_history(history, show_hash=args.all_hashes)))
     return 0
 
 

@@ -72,3 +72,11 @@ def store_v1(tmp_path: Path) -> Path:
     finally:
         con.close()
     return path
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's own type
+    """The fuzz suite's count of generated inputs (tests/unit/fuzz/fuzzing.py), if it ran."""
+    fuzzing = sys.modules.get("fuzzing")
+    line = fuzzing.summary() if fuzzing is not None else None
+    if line:
+        terminalreporter.write_line(line)

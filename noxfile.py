@@ -32,8 +32,8 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, add_report_argument,  # noqa: E402  (stdlib only)
-                                    add_sweep_arguments, forwarded)
+from tracker.cli.sweep_args import (PAIRS_FILE_VARIABLE, OptionParser,  # noqa: E402  (stdlib only)
+                                    add_report_argument, add_sweep_arguments, forwarded)
 from tracker.errors import ConfigError  # noqa: E402
 from tracker.install_plan import (InstallPlan, InstallStep, LocalSources, cpu_index,  # noqa: E402
                                   plan_install)
@@ -52,11 +52,29 @@ MATRIX = Path(os.environ.get("TRACKER_MATRIX") or ROOT / "envs")
 # `nox -s bisect` runs the sweep of pairs that are not in the matrix (the releases it
 # probes): it hands them over in a file of pairs, one JSON a line, named by this variable.
 PAIRS_FILE = os.environ.get(PAIRS_FILE_VARIABLE)
+PLUGIN_DIRS = ROOT / "plugins"
+
+
+def _check_plugin_dirs(pairs: list[Pair]) -> None:
+    """Every plugin directory the matrix names exists, checked when nox loads this file
+    (`nox -l`), not after minutes of building an environment."""
+    for pair in pairs:
+        for name in pair.plugins:
+            if not (PLUGIN_DIRS / name / "pyproject.toml").is_file():
+                raise ConfigError(f"{pair.source}: pipeline {pair.pipeline!r} names the plugin {name!r}, "
+                                  f"but {PLUGIN_DIRS / name} has no pyproject.toml",
+                                  hint=f"the plugin directories: {', '.join(sorted(p.name for p in PLUGIN_DIRS.iterdir()))}")
+
+
 try:
     if PAIRS_FILE:
-        PAIRS = [Pair.from_json(line) for line in Path(PAIRS_FILE).read_text().splitlines() if line.strip()]
+        try:
+            PAIRS = [Pair.from_json(line) for line in Path(PAIRS_FILE).read_text().splitlines() if line.strip()]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ConfigError(f"{PAIRS_FILE_VARIABLE}={PAIRS_FILE}: not a file of pairs ({error})") from None
     else:
         PAIRS = by_usefulness(load_matrix(MATRIX))  # the order of `nox -l` and of the sweep
+    _check_plugin_dirs(PAIRS)
 except ConfigError as error:
     sys.exit(f"noxfile: error in the version matrix: {error}")
 
@@ -68,7 +86,6 @@ SWEEP_ID = os.environ.get(SWEEP_ID_VARIABLE) or f"{time.strftime('%Y%m%dT%H%M%S'
 SWEPT: list[str] = []  # the pairs this invocation swept: the `results` session then prints their time table
 
 PYTHON = "3.11"
-PLUGIN_DIRS = ROOT / "plugins"
 CORE_TEST = ["-e", f"{ROOT}[test]"]
 # torch for the integration tests: a CPU build (the local find-links', else PyTorch's CPU index: install_test_env)
 INTEGRATION_PINS = ["torch==2.13.0", "onnx==1.23.1", "onnxscript==0.7.2", "onnxruntime==1.24.4",
@@ -247,7 +264,7 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
 
 
 def _sweep_parser(prog: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description="Options of the sweep sessions.")
+    parser = OptionParser(prog=prog, description="Options of the sweep sessions.")
     add_sweep_arguments(parser)
     add_report_argument(parser)
     return parser
@@ -390,6 +407,14 @@ def unit(session: nox.Session) -> None:
     session.run("python", "-c", "import importlib.util as u, sys; "
                 "sys.exit('torch must not be installed here' if u.find_spec('torch') else 0)")
     _pytest(session, ["tests/unit"])
+
+
+@nox.session(python=PYTHON, reuse_venv=True, default=False)
+def fuzz(session: nox.Session) -> None:
+    """The fuzz suite (tests/unit/fuzz) with many generated inputs: 1000 per property, TRACKER_FUZZ_EXAMPLES=N for N."""
+    session.install(*CORE_TEST, *_local_packages(["oracles", "coreml"]), env=INSTALLER_ENV)
+    # `nox -t tests` runs the same properties in `unit`, bounded and derandomized (the `ci` profile)
+    _pytest(session, ["tests/unit/fuzz"], env={"HYPOTHESIS_PROFILE": "fuzz"})
 
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])

@@ -81,3 +81,11 @@ def documented_cli_install() -> list[str]:
                 if line.startswith("pip install -r ")]
     assert len(commands) == 1, f"the README should give one `pip install -r FILE` line, not {commands}"
     return commands[0]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's own type
+    """The fuzz suite's count of generated inputs (tests/unit/fuzz/fuzzing.py), if it ran."""
+    fuzzing = sys.modules.get("fuzzing")
+    line = fuzzing.summary() if fuzzing is not None else None
+    if line:
+        terminalreporter.write_line(line)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,10 @@ VARIANT_KEYS = {
 }
 AXIS_VALUE_KEYS = {"version": str, "with": list, "why": str, "allow-cuda": str}
 EXCLUDE_KEYS = {"match": dict, "why": str}
+# a distribution name (PEP 508): what an axis is named by and what is installed
+DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+# a pipeline, variant or plugin directory name: a nox session id and a path part
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +194,13 @@ class _File:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.text = path.read_text(encoding="utf-8")
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): a matrix file is TOML, "
+                              "which is UTF-8") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
         self.lines = self.text.splitlines()
 
     def line_of(self, *needles: str) -> int | None:
@@ -219,9 +230,12 @@ def _load_file(path: Path, pipelines: dict[str, Path]) -> list[Pair]:
         line = re.search(r"at line (\d+)", str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: not valid TOML: {exc}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
     _check_keys(source, [], data, {"pipeline": dict})
     pairs = []
     for name, spec in data.get("pipeline", {}).items():
+        _check_name(source, ["pipeline", name], name, PLAIN_NAME, "a pipeline name")
         if name in pipelines:
             raise source.error(["pipeline", name], f"pipeline also defined in {pipelines[name]}")
         pipelines[name] = path
@@ -245,6 +259,27 @@ def _check_keys(
             raise source.error([*where, key], f"must be a {names}, not {type(value).__name__}")
 
 
+def _check_name(source: _File, where: list[str], name: str, pattern: re.Pattern[str], what: str) -> None:
+    if not pattern.fullmatch(name):
+        raise source.error(where, f"{name!r} is not {what}",
+                           hint="letters, digits, '-' and '_' (and '.' inside a distribution name)")
+
+
+def _strings(source: _File, where: list[str], items: list[Any], what: str) -> list[str]:
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise source.error(where, f"must list {what} as non-empty strings")
+    return list(items)
+
+
+def _json_table(source: _File, where: list[str], table: Mapping[str, Any]) -> dict[str, Any]:
+    """A table of options, as JSON will carry it (to ``tracker run``, into a hash): no TOML dates."""
+    try:
+        json.dumps(table, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise source.error(where, f"must hold only strings, numbers, booleans, arrays and tables ({exc})") from None
+    return dict(table)
+
+
 def _types(expected: type | tuple[type, ...]) -> tuple[type, ...]:
     return expected if isinstance(expected, tuple) else (expected,)
 
@@ -255,6 +290,24 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
     for key in PIPELINE_REQUIRED:
         if key not in spec:
             raise source.error(where, f"missing required key {key!r}")
+    for key in ("framework", "converter", "runtime"):
+        _check_name(source, [*where, key], spec[key], DISTRIBUTION_NAME, f"a {key} name")
+    if "second-runtime" in spec:
+        _check_name(source, [*where, "second-runtime"], spec["second-runtime"], DISTRIBUTION_NAME, "a runtime name")
+    plugins = _strings(source, [*where, "plugins"], spec["plugins"], "plugin directories")
+    for plugin in plugins:
+        _check_name(source, [*where, "plugins"], plugin, PLAIN_NAME, "a plugin directory name")
+    oracles = _strings(source, [*where, "oracles"], spec.get("oracles", []), "oracle names")
+    tags = _strings(source, [*where, "tags"], spec.get("tags", []), "tags")
+    second_timeout = spec.get("second-runtime-timeout", 120.0)
+    if not math.isfinite(second_timeout) or second_timeout < 1:
+        raise source.error([*where, "second-runtime-timeout"], f"{second_timeout!r} is not a usable timeout: "
+                           "a finite number of seconds, at least 1")
+    runtime_options = _json_table(source, [*where, "runtime-options"], spec.get("runtime-options", {}))
+    oracle_options = _json_table(source, [*where, "oracle-options"], spec.get("oracle-options", {}))
+    if not all(isinstance(v, dict) for v in oracle_options.values()):
+        raise source.error([*where, "oracle-options"], "must hold one table per oracle")
+    runs_on = _platforms(source, [*where, "runs-on"], spec.get("runs-on", []))
     requires = _requirements(source, [*where, "requires"], spec.get("requires", []))
     pipeline_runtime_axes = spec["runtime-axes"]
     exclusions = _exclusions(source, where, spec.get("exclude", []))
@@ -263,7 +316,10 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
         raise source.error([*where, "variant"], "needs at least one variant")
     for variant_name, variant in spec["variant"].items():
         vwhere = [*where, "variant", variant_name]
+        _check_name(source, vwhere, variant_name, PLAIN_NAME, "a variant name")
         _check_keys(source, vwhere, variant, VARIANT_KEYS)
+        options = _json_table(source, [*vwhere, "options"], variant.get("options", {}))
+        variant_tags = _strings(source, [*vwhere, "tags"], variant.get("tags", []), "tags")
         converter_axes = _axes(source, [*vwhere, "converter-axes"], variant.get("converter-axes", {}))
         runtime_spec = variant.get("runtime-axes", pipeline_runtime_axes)
         runtime_axes = _axes(source, [*where, "runtime-axes"], runtime_spec)
@@ -286,16 +342,16 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
                     converter_axes=tuple(combination[: len(converter_axes)]),
                     runtime_axes=tuple(combination[len(converter_axes) :]),
                     requires=tuple(requires + variant_requires),
-                    options=dict(variant.get("options", {})),
-                    runtime_options=dict(spec.get("runtime-options", {})),
-                    oracles=tuple(spec.get("oracles", [])),
-                    oracle_options=dict(spec.get("oracle-options", {})),
-                    plugins=tuple(spec["plugins"]),
-                    tags=tuple(spec.get("tags", []) + variant.get("tags", [])),
+                    options=dict(options),
+                    runtime_options=dict(runtime_options),
+                    oracles=tuple(oracles),
+                    oracle_options=dict(oracle_options),
+                    plugins=tuple(plugins),
+                    tags=tuple(tags + variant_tags),
                     source=str(source.path),
                     second_runtime=spec.get("second-runtime"),
-                    second_runtime_timeout=float(spec.get("second-runtime-timeout", 120.0)),
-                    runs_on=tuple(_platforms(source, [*where, "runs-on"], spec.get("runs-on", []))),
+                    second_runtime_timeout=float(second_timeout),
+                    runs_on=tuple(runs_on),
                 )
             )
     return pairs
@@ -325,6 +381,7 @@ def _axes(source: _File, where: list[str], table: Any) -> list[list[AxisValue]]:
     _check_keys(source, where, table, {k: list for k in table} if isinstance(table, dict) else {})
     axes = []
     for package, values in table.items():
+        _check_name(source, [*where, package], package, DISTRIBUTION_NAME, "a distribution name")
         if not values:
             raise source.error([*where, package], "an axis needs at least one version")
         parsed = [_axis_value(source, [*where, package], package, v) for v in values]
@@ -345,7 +402,8 @@ def _axis_value(source: _File, where: list[str], package: str, value: Any) -> Ax
         raise source.error(where, f"{value!r} has no 'version'")
     try:
         Version(value["version"])
-    except InvalidVersion as exc:
+        Requirement(f"{package}=={value['version']}")
+    except (InvalidVersion, InvalidRequirement) as exc:
         raise source.error(where, f"{value['version']!r} is not a valid version") from exc
     companions = _requirements(source, [*where, "with"], value.get("with", []))
     allow_cuda = value.get("allow-cuda", "")
@@ -363,7 +421,9 @@ def _exclusions(source: _File, where: list[str], rules: list[Any]) -> list[dict[
             raise source.error(
                 [*where, "exclude"], "each exclusion needs 'match' and 'why' (say why it is excluded)"
             )
-        parsed.append({k: str(v) for k, v in rule["match"].items()})
+        if not all(isinstance(v, str) for v in rule["match"].values()):
+            raise source.error([*where, "exclude"], "'match' maps axis names to version strings")
+        parsed.append(dict(rule["match"]))
     return parsed
 
 

@@ -14,6 +14,20 @@ from tracker.outcomes import Outcome
 from tracker.store.views import ResultRow, ordered_environments
 
 
+# What a terminal would obey in text from the store (converters' messages are untrusted):
+# CSI sequences (colours, cursor moves, ESC [ ... or the one-byte CSI), OSC sequences (window
+# titles, hyperlinks: ESC ] ... BEL or ST), other two-byte escapes, then any control byte left.
+_ESCAPES = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                      r"|\x1b[@-Z\\-_]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every escape sequence removed and every other control byte shown as
+    ``?`` (tabs and newlines kept): what is printed to a terminal from the store."""
+    return _CONTROLS.sub("?", _ESCAPES.sub("", text))
+
+
 def cut(text: str, width: int) -> str:
     """``text`` if it fits in ``width`` characters, else its start and ``...``."""
     return text if len(text) <= width else text[: width - 3] + "..."

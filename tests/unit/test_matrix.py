@@ -171,3 +171,50 @@ def test_the_shipped_default_matrix():
     for pair in torch_onnx:
         vision = {"torchvision", "timm"} <= {Requirement(r).name for r in pair.requirements()}
         assert bool(pair.cuda_allowances()) == vision, pair.id
+
+
+# -- issue 20: the whole matrix is validated when it is read (at `nox -l`), one line each
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("converter-axes.torch = [\"2.13.0\"]\n\n[pipeline.p.variant.v2]",
+                         "converter-axes.\"torch vision\" = [\"2.13.0\"]\n\n[pipeline.p.variant.v2]"),
+     "not a distribution name"),
+    (lambda t: t.replace('plugins = ["a"]', 'plugins = ["../outside"]'), "not a plugin directory name"),
+    (lambda t: t.replace('plugins = ["a"]', 'plugins = [1]'), "non-empty strings"),
+    (lambda t: t.replace("options = { opset = 17 }", "options = { when = 1979-05-27 }"), "only strings, numbers"),
+    (lambda t: t.replace('runtime = "rt"', 'runtime = "rt"\nsecond-runtime = "rt2"\nsecond-runtime-timeout = nan'),
+     "not a usable timeout"),
+    (lambda t: t.replace("[pipeline.p.variant.v2]", "[pipeline.p.variant.\"v 2\"]")
+              .replace("[pipeline.p.variant.v2", "[pipeline.p.variant.\"v 2\""), "not a variant name"),
+])
+def test_a_bad_value_anywhere_is_a_config_error_at_load_time(tmp_path, edit, message):
+    with pytest.raises(ConfigError, match=message):
+        load_matrix(_write(tmp_path, edit(GOOD)))
+
+
+def test_a_matrix_file_that_is_not_utf8_is_a_config_error(tmp_path):
+    path = tmp_path / "m.toml"
+    path.write_bytes(textwrap.dedent(GOOD).encode() + b"# caf\xe9\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_matrix(path)
+
+
+def test_a_missing_plugin_directory_fails_nox_list_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    path = _write(tmp_path, GOOD.replace('plugins = ["a"]', 'plugins = ["no-such-plugin"]'))
+    env = {**__import__("os").environ, "TRACKER_MATRIX": str(path)}
+    process = subprocess.run([sys.executable, "-m", "nox", "-l", "-f", str(ROOT / "noxfile.py")],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120, check=False)
+    assert process.returncode != 0 and "Traceback" not in process.stderr, process.stderr
+    assert "no-such-plugin" in process.stderr and "pyproject.toml" in process.stderr
+
+
+def test_a_missing_pair_file_is_an_option_error(tmp_path):
+    from conftest import tracker
+
+    process = tracker("run", "--pair-file", str(tmp_path / "nope.json"))
+    assert process.returncode == 3 and "cannot read --pair-file" in process.stderr
+    assert "Traceback" not in process.stderr

@@ -13,14 +13,15 @@ import sys
 from collections.abc import Sequence
 
 from tracker import __version__
-from tracker.errors import TrackerError
+from tracker.cli.sweep_args import OptionParser
+from tracker.errors import StoreError, TrackerError
 
 COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report",
             "releases", "time", "disk", "cache", "plan-ci"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OptionParser(
         prog="tracker",
         description="Regression tracker for model converters and runtimes.",
     )
@@ -42,6 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrackerError as error:
         print(f"tracker {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except Exception as error:  # a store that opened but cannot be read (corrupted blocks)
+        import duckdb
+
+        if not isinstance(error, duckdb.Error):
+            raise
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"tracker {args.command}: error: the store could not be read: {first}\n"
+              "  hint: if it is corrupted, move it away and rerun the sweep", file=sys.stderr)
+        return StoreError.exit_code
     except KeyboardInterrupt:
         print(f"tracker {args.command}: interrupted", file=sys.stderr)
         return 130

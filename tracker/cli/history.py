@@ -12,7 +12,7 @@ import json
 from tracker.analysis import load_groups
 from tracker.analysis.history import CaseHistory, case_history
 from tracker.cli.common import add_store_option, add_width_option, output_width, store_path
-from tracker.render import fit, render_table, shorten
+from tracker.render import fit, render_table, shorten, terminal_safe
 from tracker.store import Store
 
 HELP = "print every stored outcome of one case, in version order"
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
         rows = [{**row, "versions": dict(row["versions"])} for row in history.rows]
         print(json.dumps(rows, indent=2, default=str))
         return 0
-    print(fit(render_history(history, show_hash=args.all_hashes), output_width(args)))
+    print(fit(terminal_safe(render_history(history, show_hash=args.all_hashes)), output_width(args)))
     return 0
 
 

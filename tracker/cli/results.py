@@ -11,7 +11,7 @@ import sys
 from tracker.cli import oracle_view
 from tracker.cli.common import add_store_option, store_path
 from tracker.errors import SelectionError
-from tracker.render import render_matrix
+from tracker.render import render_matrix, terminal_safe
 from tracker.store import Store
 from tracker.store.views import ResultRow, ordered_environments, query_rows
 
@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_rows(args: argparse.Namespace) -> list[ResultRow]:
     with Store.open(store_path(args), read_only=True) as store:
-        rows = query_rows(store, args.pipeline)
+        rows = query_rows(store, args.pipeline)  # refuses an outcome it does not know: one line
     if args.cases:
         wanted = set(args.cases)
         rows = [r for r in rows if r["case_id"] in wanted]
@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
     if not rows:
         print("the store holds no result yet (run `nox -s sweep`)")
         return 0
-    print(render_matrix(rows))
+    print(terminal_safe(render_matrix(rows)))
     return 0
 
 
@@ -75,5 +75,5 @@ def _main_oracle(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(flat)
     else:
-        print(oracle_view.render(args.oracle, judged, ordered_environments(rows)))
+        print(terminal_safe(oracle_view.render(args.oracle, judged, ordered_environments(rows))))
     return 0

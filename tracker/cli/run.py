@@ -55,8 +55,16 @@ def default_memory_limit_mb(jobs: int) -> float:
     return 0.8 * total / max(1, jobs)
 
 
+def _read(option: str, path: Path) -> str:
+    """The text of the file an option names; a missing or unreadable one is an option error."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {option} {path}: {exc.strerror or exc}") from None
+
+
 def main(args: argparse.Namespace) -> int:
-    text = args.pair if args.pair is not None else args.pair_file.read_text(encoding="utf-8")
+    text = args.pair if args.pair is not None else _read("--pair-file", args.pair_file)
     try:
         pair = Pair.from_json(text)
     except (ValueError, KeyError, TypeError) as exc:
@@ -83,7 +91,7 @@ def main(args: argparse.Namespace) -> int:
                       env_build_seconds=max(0.0, args.env_build_seconds), startup_seconds=process_age())
     sweep = Sweep(pair, options, out=lambda line: print(line, flush=True), clock=clock)
     if args.env_error_file is not None:
-        summary = sweep.record_unbuildable(args.env_error_file.read_text(encoding="utf-8", errors="replace"))
+        summary = sweep.record_unbuildable(_read("--env-error-file", args.env_error_file))
         _report(args.report_file, summary, UNBUILDABLE)
         return 0
     summary = sweep.run()

@@ -6,9 +6,9 @@ Standard library only: ``noxfile.py`` imports it in nox's own interpreter.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,26 +17,53 @@ from tracker.errors import ConfigError
 from tracker.shards import Shard
 
 
+# The smallest limits that make sense: a case's child is a fork of an interpreter that has
+# imported the framework, converter and runtime; below these every case would be stored as
+# a timeout or a crash that says nothing about the converter (docs/sweep.md#limits).
+MIN_TIMEOUT_SECONDS = 1.0
+MIN_MEMORY_LIMIT_MB = 128.0
+
+
+class OptionParser(argparse.ArgumentParser):
+    """An argument parser whose errors exit with the code of an option error
+    (:attr:`ConfigError.exit_code`, 3), as docs/reliability.md promises, not argparse's 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ConfigError.exit_code, f"{self.prog}: error: {message} (`{self.prog} --help` lists the options)\n")
+
+
 def memory_size(text: str) -> float:
-    """``8G``, ``512M``, ``1.5GiB`` -> megabytes."""
+    """``8G``, ``512M``, ``1.5GiB`` -> megabytes; at least :data:`MIN_MEMORY_LIMIT_MB`."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*", text, re.IGNORECASE)
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size like 8G or 512M")
     factor = {"": 1 / (1024 * 1024), "K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
-    return float(match[1]) * factor[match[2].upper()]
+    megabytes = float(match[1]) * factor[match[2].upper()]
+    if not math.isfinite(megabytes) or megabytes < MIN_MEMORY_LIMIT_MB:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is too small a memory limit: at least {MIN_MEMORY_LIMIT_MB:.0f}M (e.g. 8G)")
+    return megabytes
 
 
 def positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} must be at least 1")
     return value
 
 
-def positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} must be positive")
+def timeout_seconds(text: str) -> float:
+    """A timeout in seconds: a finite number, at least :data:`MIN_TIMEOUT_SECONDS`."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < MIN_TIMEOUT_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a usable timeout: a finite number of seconds, at least {MIN_TIMEOUT_SECONDS:g}")
     return value
 
 
@@ -49,7 +76,6 @@ class ShardAction(argparse.Action):
         try:
             shard = Shard.parse(str(values))
         except ConfigError as error:
-            parser.print_usage(sys.stderr)
             parser.exit(ConfigError.exit_code, f"{parser.prog}: error: {error}\n")
         setattr(namespace, self.dest, shard)
 
@@ -66,11 +92,13 @@ def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--threads", type=positive_int, default=1, help="threads per case (default: 1)")
     parser.add_argument(
-        "--timeout", type=positive_float, default=600.0, help="seconds per case (default: 600)"
+        "--timeout", type=timeout_seconds, default=600.0,
+        help=f"seconds per case, at least {MIN_TIMEOUT_SECONDS:g} (default: 600)"
     )
     parser.add_argument(
         "--memory-limit", type=memory_size, default=None, metavar="SIZE",
-        help="resident memory per case before it is killed, e.g. 8G (default: 80%% of RAM / jobs)",
+        help=f"resident memory per case before it is killed, e.g. 8G, at least {MIN_MEMORY_LIMIT_MB:.0f}M "
+        "(default: 80%% of RAM / jobs)",
     )
     parser.add_argument(
         "--recompute", action="store_true",

@@ -5,16 +5,14 @@ the newest sweep's time went (``tracker time``'s table)."""
 
 from __future__ import annotations
 
-import re
 
-from tracker.render import cut, render_matrix, render_number, render_table, shorten
+from tracker.render import cut, render_matrix, render_number, render_table, shorten, terminal_safe
 from tracker.reports.data import FAULT_LOCATIONS, STUDY_COLUMNS, ReportData, short_code
 from tracker.reports.steps import HEADLINE_KINDS, Step, detail, summary
 from tracker.reports.times import sweep_table
 
 SHOWN_STEPS = 12  # of the other changes (signature changes, drift, slowdowns)
 WIDTH = 160  # of a step's line of cases
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # escape sequences in stored messages
 
 
 def render_terminal(data: ReportData) -> str:
@@ -23,7 +21,7 @@ def render_terminal(data: ReportData) -> str:
     sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data), _quality(data)]
     if data.times:
         sections.append("\n".join(sweep_table(data.times, data.sweep_id)))
-    return _CONTROL.sub("?", "\n\n".join(sections))
+    return terminal_safe("\n\n".join(sections))
 
 
 def _per_environment(data: ReportData) -> str:

@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
+# Every connection to a store file: DuckDB never downloads or loads an extension for it
+# (a SQLite or Parquet file given as --store would otherwise make it fetch one from the network).
+CONNECT_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 # how long a writer waits for readers (tracker results, report, ...) that hold the store
 READER_WAIT_SECONDS = 60.0
 
@@ -45,7 +49,7 @@ def connect_waiting_for_readers(path: Path, read_only: bool) -> Any:
     waited = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=dict(CONNECT_CONFIG))
         except duckdb.Error as exc:
             if read_only or not locked(exc) or held_by_a_writer(path) or time.monotonic() > deadline:
                 raise

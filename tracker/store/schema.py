@@ -9,7 +9,7 @@ DuckDB's ``json_extract`` reads them.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # The oldest version that readers (read-only) take as it is, unmigrated: the tables added
 # since (version 3: ``oracle_metrics``, version 4: ``run_times``) stand in empty, as
 # temporary tables, and the columns added since (version 4: ``results.localized_by``, the
@@ -127,7 +127,10 @@ TABLES = {
             setup_seconds      DOUBLE,           -- the child's own setup from its fork: registry, components
             extra_sets_seconds DOUBLE,           -- making or loading the extra input sets
             extra_runs_seconds DOUBLE,           -- running every extra input set once
-            localize_seconds   DOUBLE            -- the second runtime localizing a failure
+            localize_seconds   DOUBLE,           -- the second runtime localizing a failure
+            timeout_seconds    DOUBLE,           -- the time limit per case it was computed under (--timeout)
+            memory_limit_mb    DOUBLE            -- the memory limit per case it was computed under (--memory-limit);
+                                                 -- a timeout or crash under a lower limit than a rerun's is recomputed
         )""",
     "verdicts": """
         CREATE TABLE verdicts (  -- one row per (result, oracle)
@@ -191,4 +194,8 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE runs ADD COLUMN IF NOT EXISTS sweep_id VARCHAR",
         TABLES["run_times"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1),
     ],
+    # 5: the limits a result was computed under, so that a rerun under raised limits
+    # recomputes the timeouts and crashes they may have caused (issue 20)
+    5: [f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} DOUBLE"
+        for column in ("timeout_seconds", "memory_limit_mb")],
 }

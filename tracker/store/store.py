@@ -29,7 +29,7 @@ from tracker.api import MetricDeclaration, Oracle
 from tracker.cases import ModelCase
 from tracker.envinfo import Environment
 from tracker.errors import StoreError
-from tracker.store.locking import connect_waiting_for_readers, locked, writer_mark
+from tracker.store.locking import CONNECT_CONFIG, connect_waiting_for_readers, locked, writer_mark
 from tracker.store.snapshot import SnapshotPublisher, snapshot_path, taken_at
 from tracker.store.schema import MIGRATIONS, OLDEST_READABLE, SCHEMA_VERSION, TABLES
 
@@ -107,6 +107,8 @@ class ResultRecord:
     fault_location: str | None = None  # converter | runtime | undetermined (failures only)
     fault_stage: str | None = None  # the converter stage that failed (api.FAILURE_STAGES)
     localized_by: str | None = None  # the result whose localization this one shares (same env and signature)
+    timeout_seconds: float | None = None  # the limits it was computed under (None: none, or before schema 5)
+    memory_limit_mb: float | None = None
     verdicts: list[VerdictRecord] = dataclasses.field(default_factory=list)
     result_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -150,6 +152,11 @@ class Store:
         import duckdb
 
         path = Path(path) if path is not None else default_store_path()
+        if str(path).strip().lower().startswith(":memory:"):
+            raise StoreError(
+                f"{path} is an in-memory database: a sweep's results would be lost when it ends",
+                hint="give --store / TRACKER_STORE a file path, e.g. .tracker/store.duckdb",
+            )
         if read_only and not path.exists():
             raise StoreError(
                 f"no store at {path}",
@@ -165,7 +172,7 @@ class Store:
             if not (read_only and locked(exc) and snapshot.is_file()):
                 raise _open_error(path, exc) from exc
             try:  # a sweep is writing the store: read the snapshot it published
-                con = duckdb.connect(str(snapshot), read_only=True)
+                con = duckdb.connect(str(snapshot), read_only=True, config=dict(CONNECT_CONFIG))
             except duckdb.Error:
                 raise _open_error(path, exc) from exc
             snapshot_of, path = path, snapshot
@@ -178,6 +185,9 @@ class Store:
         store.snapshot_of = snapshot_of
         try:
             store._ensure_schema()
+        except duckdb.Error as exc:  # opened, but its tables cannot be read: corrupted
+            store.close()
+            raise _open_error(path, exc) from exc
         except BaseException:
             store.close()
             raise
@@ -201,7 +211,13 @@ class Store:
                 raise StoreError(f"{self.path} is a DuckDB file but not a tracker store")
             return None
         row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else 0
+        try:
+            version = int(row[0]) if row else 0
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"{self.path} has a schema version that is not a number: {str(row[0])[:40]!r}",
+                hint="it was not written by converter-tracker, or it is corrupted: move it away",
+            ) from None
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has schema version {version}, newer than this tracker "
@@ -547,6 +563,14 @@ class Store:
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
+    def limited_failures(self, env_id: str, config_key: str) -> list[tuple[str, str, str, float | None, float | None]]:
+        """(case id, case hash, outcome, timeout_seconds, memory_limit_mb) of the stored
+        timeouts and crashes of an environment and config: the results a limit may have made."""
+        return [tuple(row) for row in self.con.execute(
+            """SELECT case_id, case_hash, outcome, timeout_seconds, memory_limit_mb FROM results
+               WHERE env_id = ? AND config_key = ? AND outcome IN ('timeout', 'crash')""",
+            [env_id, config_key]).fetchall()]
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, list(params))
         names = [d[0] for d in cursor.description]
@@ -611,8 +635,9 @@ def _open_error(path: Path, exc: Exception) -> StoreError:
             f"the store {path} is in use by another tracker process{holder}",
             hint="wait for that sweep to finish, or give this one its own store with --store",
         )
+    first = (text.strip().splitlines() or [type(exc).__name__])[0]
     return StoreError(
-        f"{path} is not a readable DuckDB store: {text}",
+        f"{path} is not a readable DuckDB store: {first}",
         hint="if it is corrupted, move it away and rerun the sweep; "
         "the cache next to it lets most work be reused",
     )

@@ -10,11 +10,14 @@ newest definition of a case only (:data:`LATEST_CASES`). Versions are compared i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict, cast
 
 from packaging.version import InvalidVersion, Version
 
+from tracker.errors import StoreError
+from tracker.outcomes import Outcome
 from tracker.store.labels import COLUMN_PAIRS, column_label
 from tracker.store.store import Store
 
@@ -72,10 +75,26 @@ def query_rows(store: Store, pipeline: str | None = None) -> list[ResultRow]:
     session (:func:`tracker.store.labels.column_label`)."""
     rows = store.query(_RESULTS, [pipeline, pipeline])
     for row in rows:
+        known_outcome(store, row)
         row["column"] = column_of(row)
         pair_id = row.pop("pair_id")
         row["label"] = column_label(row["pipeline"], row["variant"], pair_id, row["label"], row["env_id"])
     return cast(list[ResultRow], rows)
+
+
+KNOWN_OUTCOMES = frozenset(o.value for o in Outcome)
+
+
+def known_outcome(store: Store, row: Mapping[str, Any]) -> None:
+    """Refuse a result whose outcome is not of the taxonomy: a store is untrusted input
+    (merged from elsewhere, or written by a newer tracker), and every reader maps outcomes."""
+    if row["outcome"] not in KNOWN_OUTCOMES:
+        case = re.sub(r"[^\x20-\x7e]", "?", str(row["case_id"]))[:80]
+        outcome = re.sub(r"[^\x20-\x7e]", "?", str(row["outcome"]))[:40]
+        raise StoreError(
+            f"{store.snapshot_of or store.path}: case {case!r} has the outcome {outcome!r}, which this tracker "
+            f"does not know (known: {', '.join(sorted(KNOWN_OUTCOMES))})",
+            hint="a newer tracker or another program wrote it: upgrade converter-tracker, or fix that row")
 
 
 def newest_case_hash(store: Store, case_id: str) -> str | None:

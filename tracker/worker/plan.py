@@ -103,6 +103,19 @@ def not_stored(cases: Sequence[ModelCase], stored: set[tuple[str, str]]) -> list
     return [c for c in cases if (c.id, c.content_hash) not in stored]
 
 
+def outgrown(limited: Iterable[tuple[str, str, str, float | None, float | None]], timeout: float,
+             memory_limit_mb: float) -> set[tuple[str, str]]:
+    """The (id, hash) of stored results a limit may have made and that today's higher
+    limit could change: a ``timeout`` computed under a lower ``timeout``, a ``crash``
+    (the memory limit's, or an allocator's abort under it) under a lower memory limit.
+    Results no limit makes (``ok``, a converter's exception) are reused whatever their
+    limits; one stored before limits were recorded (``None``) is reused as before."""
+    below = {Outcome.TIMEOUT.value: lambda t, m: t is not None and t < timeout,
+             Outcome.CRASH.value: lambda t, m: m is not None and m < memory_limit_mb}
+    return {(case_id, case_hash) for case_id, case_hash, outcome, stored_timeout, stored_memory in limited
+            if outcome in below and below[outcome](stored_timeout, stored_memory)}
+
+
 @dataclasses.dataclass(frozen=True)
 class Fingerprints:
     """The installed versions that key references (framework) and conversions (converter)."""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing import spawn
 from typing import Any
 
-from tracker.worker import child
+from tracker.worker import child, memory
 from tracker.worker.job import STAGE, ChildReport, Job
 from tracker.worker.procs import group_rss_bytes, kill_group
 
@@ -60,6 +60,7 @@ class Pool:
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.memory_limit = memory_limit_mb * 1024 * 1024
+        self.data_limit = memory.data_limit_bytes(memory_limit_mb)
         os.environ["TRACKER_ZYGOTE"] = _zygote_config(preload, warmup, cases)
         _short_tempdir()
         self.context = multiprocessing.get_context("forkserver")
@@ -128,7 +129,8 @@ class Pool:
     # -- internals ------------------------------------------------------------------------
     def _start(self, job: Job) -> None:
         receiver, sender = self.context.Pipe(duplex=False)
-        process = self.context.Process(target=child.run_case, args=(job, sender), daemon=True)
+        process = self.context.Process(  # under RLIMIT_DATA too: see tracker.worker.memory
+            target=memory.run_limited, args=(self.data_limit, child.run_case, job, sender), daemon=True)
         process.start()
         sender.close()
         now = time.monotonic()

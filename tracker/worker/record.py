@@ -12,6 +12,7 @@ from pathlib import Path
 from tracker.matrix import Pair
 from tracker.signatures import safe_text
 from tracker.store import ConversionRecord, ResultRecord, VerdictRecord
+from tracker.worker import memory
 from tracker.worker.job import ChildReport
 from tracker.worker.procs import signal_name
 from tracker.worker.result import CaseResult
@@ -69,6 +70,8 @@ def reported(report: ChildReport, timeout: float, memory_limit_mb: float) -> tup
     """The child's result (or, when it died without one, what its death says) and its
     verdicts: the last it sent, even if it died after sending them."""
     result = report.result() or death(report, timeout, memory_limit_mb)
+    if result.failed and memory.exhausted(result.signature):  # refused by the data limit
+        result = CaseResult.memory(result.stage or report.last_stage, memory_limit_mb, log_tail(report.job.log_path))
     verdicts = report.verdicts() or result.verdicts
     return result, tuple(verdicts)
 

@@ -138,7 +138,15 @@ class Sweep:
         store.record_environment(env, label=self.pair.id, requested=self.pair.requested(), buildable=buildable)
         store.record_cases(cases)
         store.record_oracle_declarations(oracles)  # what their metrics are for, for readers without plugins
-        stored = set() if self.options.recompute else store.stored_cases(env.env_id, plan.config_key(self.pair))
+        stored: set[tuple[str, str]] = set()
+        if not self.options.recompute:
+            key = plan.config_key(self.pair)
+            outgrown = plan.outgrown(store.limited_failures(env.env_id, key), self.options.timeout,
+                                     self.options.memory_limit_mb)
+            stored = store.stored_cases(env.env_id, key) - outgrown
+            if outgrown:
+                self.out(f"   {len(outgrown)} stored timeout(s) or crash(es) were computed under lower limits "
+                         "than these: computed again")
         todo = plan.not_stored(cases, stored)
         self.summary.env_id = env.env_id
         self.summary.selected = len(cases)
@@ -257,7 +265,8 @@ class Sweep:
         lost = lost_conversion(report, result) if report.result() is None else None
         if lost is not None:
             store.record_conversion(lost)
-        record = result_record(context, report.job.case_id, case_hash, result, verdicts, report)
+        record = dataclasses.replace(result_record(context, report.job.case_id, case_hash, result, verdicts, report),
+                                     timeout_seconds=self.options.timeout, memory_limit_mb=self.options.memory_limit_mb)
         if not result.failed:
             with contextlib.suppress(OSError):
                 os.unlink(report.job.log_path)

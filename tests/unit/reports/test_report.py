@@ -180,7 +180,7 @@ def test_the_terminal_report_has_every_section(data):
     assert "\n  regression       torch-onnx.jit onnxruntime 1.9.0 -> 1.20.1: 2\n" in text
     assert f"      {HOSTILE_ID}: convert_error: ValueError: {SCRIPT}" in text
     assert "as in the study of the ONNX converters" in text
-    assert ESCAPE_SEQUENCE not in text and "RuntimeError: ?[31mred" in text
+    assert ESCAPE_SEQUENCE not in text and "RuntimeError: red" in text
 
 
 # -- the command --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 
 from tracker.reports.times import pair_table, sweep_table
 from tracker.store import ResultRecord, Store, VerdictRecord, times
+from tracker.store.schema import SCHEMA_VERSION
 from tracker.store.times import StageTime
 
 
@@ -106,7 +107,7 @@ def test_a_version_3_store_is_read_as_it_is_and_migrated_when_written(store):
     with Store.open(store, read_only=True) as handle:  # a reader: run_times stands in, empty
         assert times.last_sweep_id(handle) is None and times.read(handle, sweep_id="s") == []
     with Store.open(store) as handle:
-        assert handle.schema_version() == 4
+        assert handle.schema_version() == SCHEMA_VERSION
         _two_cases(handle)
         times.record(handle, times.pair_times("run-1", "s", "p", 30.0, {"env_build": 1.0},
                                               times.case_stages(handle, "run-1", 1), 2))

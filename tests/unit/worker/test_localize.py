@@ -8,6 +8,7 @@ from __future__ import annotations
 from conftest import fake_env, fake_pair_json, stored, tracker
 
 from tracker.outcomes import Outcome
+from tracker.store.schema import SCHEMA_VERSION
 from tracker.worker.localize import UNDETERMINED_ATTEMPTS, Localization, Shared
 from tracker.worker.result import CaseResult
 
@@ -171,5 +172,5 @@ def test_a_version_3_store_is_read_with_localized_by_null(store, tmp_path):
     assert row["localized_by"] is None and row["fault_location"] == "runtime"
     assert tracker("history", REFUSED[0], "--store", str(store)).returncode == 0
     with Store.open(store) as handle:  # opened for writing: migrated
-        assert handle.schema_version() == 4
+        assert handle.schema_version() == SCHEMA_VERSION
         assert handle.query("SELECT localized_by FROM results") == [{"localized_by": None}]

@@ -37,7 +37,7 @@ FINAL, PRE, DEV = "final", "pre", "dev"
 # packages whose Linux x86_64 wheels on PyPI are CUDA builds: the noxfile's guard refuses
 # their nvidia-* dependencies unless the axis value says `allow-cuda`
 CUDA_WHEEL_PACKAGES = frozenset({"torch"})
-CUDA_NOTE = "a CUDA build on PyPI: nox sweeps it with a CPU wheel on the find-links, or allow-cuda"
+CUDA_NOTE = "a CUDA build on PyPI: nox sweeps a CPU build (the find-links, else PyTorch's CPU index), or allow-cuda"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,8 +4,10 @@ that both ``tracker results`` and the terminal report print."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -33,10 +35,13 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def terminal_width() -> int:
-    """The terminal's width in columns (``shutil.get_terminal_size``: ``$COLUMNS`` if set,
-    else the terminal's, 80 when the output is not a terminal)."""
-    return shutil.get_terminal_size().columns
+def terminal_width() -> int | None:
+    """The width to fit printed lines to: ``$COLUMNS`` if set, else the terminal's when the
+    output is a terminal; ``None`` (no limit) when it goes to a pipe or a file, where whole
+    lines are what ``grep`` and a log want."""
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
 
 
 def fit(text: str, width: int | None) -> str:

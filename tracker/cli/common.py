@@ -34,15 +34,16 @@ MIN_WIDTH = 40
 def add_width_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--width", type=_width, default=None, metavar="COLUMNS",
-        help="cut every line to COLUMNS characters, ending a cut one with '...' (default: the terminal's "
-             "width, $COLUMNS or 80 when the output is not a terminal; 0: no limit)",
+        help="cut every line to COLUMNS characters, ending a cut one with '...' (default: $COLUMNS, else "
+             "the terminal's width; no limit when the output is not a terminal; 0: no limit)",
     )
 
 
 def output_width(args: argparse.Namespace) -> int | None:
     """The width to fit lines to (``--width``, else the terminal's); ``None``: no limit."""
     if args.width is None:
-        return max(terminal_width(), MIN_WIDTH)
+        width = terminal_width()
+        return None if width is None else max(width, MIN_WIDTH)
     return args.width or None
 
 

@@ -4,6 +4,7 @@ and installer output to sign those failures."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from tracker.matrix import Pair
 from tracker.signatures import safe_text
-from tracker.store import ConversionRecord, ResultRecord, VerdictRecord
+from tracker.store import ConversionRecord, ResultRecord, Store, VerdictRecord
 from tracker.worker import memory
 from tracker.worker.job import ChildReport
 from tracker.worker.procs import signal_name
@@ -64,6 +65,22 @@ def result_record(context: Context, case_id: str, case_hash: str, result: CaseRe
         verdicts=list(verdicts),
         **({"result_id": job.result_id} if job else {}),
     )
+
+
+def record_of_report(store: Store, context: Context, case_hash: str, report: ChildReport, timeout: float,
+                     memory_limit_mb: float) -> ResultRecord:
+    """The record of what ``report`` says, under the limits it ran with (a conversion lost
+    with its child is stored at once; a passing case's log is removed)."""
+    result, verdicts = reported(report, timeout, memory_limit_mb)
+    lost = lost_conversion(report, result) if report.result() is None else None
+    if lost is not None:
+        store.record_conversion(lost)
+    record = dataclasses.replace(result_record(context, report.job.case_id, case_hash, result, verdicts, report),
+                                 timeout_seconds=timeout, memory_limit_mb=memory_limit_mb)
+    if not result.failed:
+        with contextlib.suppress(OSError):
+            os.unlink(report.job.log_path)
+    return record
 
 
 def reported(report: ChildReport, timeout: float, memory_limit_mb: float) -> tuple[CaseResult, tuple[VerdictRecord, ...]]:

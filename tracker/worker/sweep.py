@@ -10,9 +10,7 @@ progress.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -34,7 +32,7 @@ from tracker.worker.options import SweepOptions
 from tracker.worker.job import CONVERSION, ChildReport, Job
 from tracker.worker.pool import Pool
 from tracker.worker.progress import Progress, SweepSummary
-from tracker.worker.record import Context, error_line, lost_conversion, reported, result_record
+from tracker.worker.record import Context, error_line, record_of_report, result_record
 from tracker.worker.result import CaseResult
 
 
@@ -245,7 +243,8 @@ class Sweep:
         try:
             for report in pool.run(jobs, on_message, on_tick):
                 with self.interrupts.held():
-                    batch.add(self._record_report(store, context, hashes[report.job.case_id], report), report)
+                    batch.add(record_of_report(store, context, hashes[report.job.case_id], report, self.options.timeout,
+                                                self.options.memory_limit_mb), report)
         except KeyboardInterrupt:
             pool.stop("interrupt")
             with self.interrupts.held():
@@ -258,16 +257,3 @@ class Sweep:
         finally:  # the end, or an error: what waits is committed either way
             with self.interrupts.held():
                 batch.flush()
-
-    def _record_report(self, store: Store, context: Context, case_hash: str, report: ChildReport) -> ResultRecord:
-        """The record of what ``report`` says (a conversion lost with its child is stored at once)."""
-        result, verdicts = reported(report, self.options.timeout, self.options.memory_limit_mb)
-        lost = lost_conversion(report, result) if report.result() is None else None
-        if lost is not None:
-            store.record_conversion(lost)
-        record = dataclasses.replace(result_record(context, report.job.case_id, case_hash, result, verdicts, report),
-                                     timeout_seconds=self.options.timeout, memory_limit_mb=self.options.memory_limit_mb)
-        if not result.failed:
-            with contextlib.suppress(OSError):
-                os.unlink(report.job.log_path)
-        return record

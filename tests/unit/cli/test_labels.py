@@ -107,4 +107,4 @@ def test_every_line_fits_the_terminal(swept, width):
 
 def test_a_width_too_narrow_is_a_clear_error(swept):
     process = tracker("regressions", "--store", str(swept), "--width", "12")
-    assert process.returncode == 2 and "a number of columns from 40" in process.stderr
+    assert process.returncode == 3 and "a number of columns from 40" in process.stderr

@@ -258,7 +258,8 @@ class Store:
 
     def _stand_in_missing_tables(self) -> None:
         """An older store, read as it is: the tables it lacks, empty and temporary; a table
-        that lacks columns, as a temporary view of the same name with them NULL."""
+        that lacks columns, as a temporary view of the same name with them NULL (and the
+        table's ``rowid``, which queries use for order and a view has not of its own)."""
         present = {row[0] for row in self.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
         for name, ddl in TABLES.items():
@@ -269,7 +270,7 @@ class Store:
             if missing:
                 (database,) = self.con.execute("SELECT current_database()").fetchone()
                 nulls = "".join(f", NULL::{kind} AS {column}" for column, kind in missing)
-                self.con.execute(f'CREATE TEMP VIEW {name} AS SELECT *{nulls} FROM "{database}".main.{name}')
+                self.con.execute(f'CREATE TEMP VIEW {name} AS SELECT *, rowid AS rowid{nulls} FROM "{database}".main.{name}')
 
     def _missing_columns(self, name: str, ddl: str) -> list[tuple[str, str]]:
         """The (column, type) pairs of the current schema's table ``name`` that the store's lacks."""

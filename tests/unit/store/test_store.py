@@ -223,3 +223,23 @@ def test_a_result_row_names_its_column_and_variant_and_shows_the_newest_definiti
         assert newest_case_hash(handle, "case") == "h" and newest_case_hash(handle, "other") is None
     assert list(row) == list(ResultRow.__annotations__)  # the columns of `tracker results --format json`
     assert row["column"] == f"{env.env_id}:p.second" and row["label"] == "p.second onnxruntime-1.20.1"
+
+
+def test_a_store_of_the_previous_schema_version_is_read_as_it_is_report_and_transitions_included(store, tmp_path):
+    """Read-only, a store one version old (no ``timeout_seconds``, ``memory_limit_mb``) is
+    read through stand-in views: the queries that order by ``results.rowid`` work on them."""
+    from tracker.analysis import find_transitions, load_groups
+    from tracker.reports.data import gather
+    from tracker.reports.html import render_html
+    from tracker.store.schema import SCHEMA_VERSION
+
+    env = Environment("3.11.7", "linux-x86_64", {"onnxruntime": "1.20.1"})
+    with Store.open(store) as handle:
+        handle.record_environment(env, label="p.v onnxruntime-1.20.1", requested={}, buildable=True)
+        handle.record_result(_result(env_id=env.env_id, variant="v"))
+        for column in ("timeout_seconds", "memory_limit_mb"):
+            handle.con.execute(f"ALTER TABLE results DROP COLUMN {column}")
+        handle.con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION - 1)])
+    with Store.open(store, read_only=True) as handle:
+        assert "ok" in render_html(gather(handle))
+        find_transitions(handle, load_groups(handle))

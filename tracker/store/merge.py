@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tracker.errors import ConfigError, StoreError
+from tracker.store.locking import CONNECT_CONFIG
 from tracker.store.schema import SCHEMA_VERSION
 from tracker.store.store import Store, _open_error
 
@@ -146,7 +147,7 @@ def _schema_version(path: Path) -> int:
     import duckdb
 
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=dict(CONNECT_CONFIG))
     except duckdb.Error as exc:
         raise _open_error(path, exc) from exc
     try:

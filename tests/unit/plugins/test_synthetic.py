@@ -131,18 +131,15 @@ def test_the_two_emissions_of_a_seed_are_the_same_graph_with_readable_ids():
     assert "import torch" in torch_case.source_text() and "import tensorflow" in tf_case.source_text()
 
 
-def test_registering_does_not_generate_and_takes_little_time(monkeypatch):
-    import time
-
+def test_registering_does_not_generate(monkeypatch):
+    """Registering is cheap because it generates no graph (no timing assertion: a loaded
+    machine would fail it; what makes it cheap is checked instead)."""
     def refuse(*args):
         raise AssertionError("registering generated a graph")
 
     monkeypatch.setattr(catalog, "generate", refuse)
-    started = time.perf_counter()
     cases = catalog.cases()
-    elapsed = time.perf_counter() - started
     assert len(cases) == 2 * catalog.FULL
-    assert elapsed < 2.0, f"registering {len(cases)} cases took {elapsed:.2f} s"
 
 
 def _fresh_hash(seed: int = 5, framework: str = "pytorch") -> str:

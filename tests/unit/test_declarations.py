@@ -154,7 +154,7 @@ def renamed_store(tmp_path_factory):
     build_planted_store(path)
     with Store.open(path) as handle:
         handle.con.execute("UPDATE metrics SET oracle = 'error-meter'")
-        handle.con.execute("UPDATE verdicts SET oracle = 'error-meter'")
+        handle.con.execute("UPDATE verdicts SET oracle = 'error-meter' WHERE oracle = 'numeric'")
     return path
 
 

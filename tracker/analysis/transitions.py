@@ -16,7 +16,13 @@ one step, judged by these rules:
   0 -> 5e-7 is float noise, 0 -> 2e-5 is a warning;
 - ``slowdown``: ``ok`` on both sides and ``run_seconds`` (the runtime running the model on
   its input sets) grew ``latency_ratio`` (1.5) times or more, counted from at least
-  ``latency_floor`` (5 ms): 1 ms -> 4 ms is timer noise, 1 ms -> 50 ms is a slowdown.
+  ``latency_floor`` (5 ms): 1 ms -> 4 ms is timer noise, 1 ms -> 50 ms is a slowdown;
+- ``hidden_fix`` and ``hidden_regression``: a failure on both sides, so the outcome says
+  nothing, but one oracle's verdict flipped (failed -> passed, passed -> failed) behind it.
+  The oracles after a failed artifact oracle still judge the outputs, so an error
+  going from 0.23 to 1e-7 under a standing ``invalid_model`` (the checker's
+  ``opset_mismatch`` at both ends) is a ``hidden_fix`` labelled with its oracle
+  (:attr:`Transition.oracle`) and the failure it is behind (the later side's).
 
 A step can be both a drift and a slowdown. Every outcome but ``ok`` is a failure, except
 ``not_runnable`` and ``env_error``. ``not_runnable`` (converted and checked, but the
@@ -48,7 +54,7 @@ from tracker.errors import ConfigError
 from tracker.store import Store
 from tracker.store.views import LATEST_CASES, version_key
 
-KINDS = ("regression", "signature_change", "drift", "slowdown", "fix")
+KINDS = ("regression", "hidden_regression", "signature_change", "drift", "slowdown", "fix", "hidden_fix")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Side:
     max_abs_error: float | None
     run_seconds: float | None
     label: str = ""  # the environment's name: `nox -s "sweep(LABEL)"` runs it again
+    subkind: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +95,12 @@ class Transition:
     before: Side
     after: Side
     also_changed: tuple[tuple[str, str | None, str | None], ...]  # incidental packages
+    oracle: str | None = None  # the oracle whose verdict flipped (hidden_fix, hidden_regression)
+
+    @property
+    def behind(self) -> str:
+        """The standing failure a hidden step is behind: the later side's outcome/subkind."""
+        return "/".join(filter(None, [self.after.outcome, self.after.subkind]))
 
     def describe_context(self) -> str:
         return " ".join(filter(None, [f"{self.pipeline}.{self.variant}", describe_versions(self.context)]))
@@ -169,14 +182,34 @@ judged AS (        -- NULL where a rule does not hold
     FROM steps
     WHERE before_line = line AND before_rank >= $since_rank
 ),
-found AS (
-    SELECT *, unnest([change, drift, slowdown]) AS kind
+outcome_steps AS (
+    SELECT unnest([change, drift, slowdown]) AS kind, NULL::VARCHAR AS oracle,
+           series, before_rank, rank, row, before_row, before_error, before_seconds, error, seconds
     FROM judged WHERE coalesce(change, drift, slowdown) IS NOT NULL
+),
+verdict AS (      -- one verdict per (result, oracle), even where a store repeats one: all must pass
+    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts GROUP BY result_id, oracle
+),
+hidden_steps AS (  -- failures on both sides: an oracle's verdict that flipped behind them
+    SELECT CASE WHEN va.passed THEN 'hidden_fix' ELSE 'hidden_regression' END AS kind, va.oracle,
+           j.series, j.before_rank, j.rank, j.row, j.before_row, j.before_error, j.before_seconds,
+           j.error, j.seconds
+    FROM judged j
+    JOIN results ra ON ra.rowid = j.row
+    JOIN results rb ON rb.rowid = j.before_row
+    JOIN verdict va ON va.result_id = ra.result_id
+    JOIN verdict vb ON vb.result_id = rb.result_id AND vb.oracle = va.oracle
+    WHERE NOT j.ok AND NOT j.before_ok AND va.passed <> vb.passed   -- NULL (not applicable) never flips
+),
+found AS (
+    SELECT * FROM outcome_steps WHERE kind IS NOT NULL
+    UNION ALL
+    SELECT * FROM hidden_steps
 )
 SELECT j.kind, j.series, j.before_rank, j.rank, r.case_id, r.case_hash, r.config_key,
        r.pipeline, r.variant,
        b.env_id, b.outcome, b.signature, j.before_error, j.before_seconds,
-       r.env_id, r.outcome, r.signature, j.error, j.seconds
+       r.env_id, r.outcome, r.signature, j.error, j.seconds, b.subkind, r.subkind, j.oracle
 FROM found j
 JOIN results r ON r.rowid = j.row           -- the strings, for the few steps reported
 JOIN results b ON b.rowid = j.before_row
@@ -224,20 +257,20 @@ def find_transitions(
 def _transition(layout: Layout, row: tuple[Any, ...]) -> Transition:
     kind, series, before_rank, rank, case_id, case_hash, config_key, pipeline, variant = row[:9]
     group, axis, context = layout.series[series]
-    before = Side(layout.versions[axis][before_rank], *row[9:14])
-    after = Side(layout.versions[axis][rank], *row[14:19])
+    before = Side(layout.versions[axis][before_rank], *row[9:14], subkind=row[19])
+    after = Side(layout.versions[axis][rank], *row[14:19], subkind=row[20])
     before, after = (dataclasses.replace(side, label=group.envs[side.env_id].label) for side in (before, after))
     return Transition(
         kind=kind, case_id=case_id, case_hash=case_hash, pipeline=pipeline, variant=variant,
         config_key=config_key, axis=axis, context=context, before=before, after=after,
-        also_changed=tuple(group.incidental_changes(before.env_id, after.env_id, axis)),
+        also_changed=tuple(group.incidental_changes(before.env_id, after.env_id, axis)), oracle=row[21],
     )
 
 
 def _display_order(t: Transition) -> tuple[Any, ...]:
     """By kind (regressions first), then case, then versions in ``packaging`` order."""
     return (
-        KINDS.index(t.kind), t.pipeline, t.variant, t.axis, t.case_id,
+        KINDS.index(t.kind), t.pipeline, t.variant, t.axis, t.case_id, t.oracle or "",
         [version_key(version) for _, version in t.context], version_key(t.before.version),
     )
 

@@ -41,6 +41,9 @@ def bisect_parser() -> argparse.ArgumentParser:
                              "one whose results at both ends are in the store)")
     parser.add_argument("--case", dest="cases", nargs="+", default=[], metavar="ID",
                         help="the cases to watch (default: those whose outcome differs at --good and --bad)")
+    parser.add_argument("--oracle", dest="oracles", nargs="+", default=[], metavar="NAME",
+                        help="watch these oracles' verdicts too, not only the outcome (default: when no outcome "
+                             "differs at the ends, the oracles whose verdict flipped behind a standing failure)")
     parser.add_argument("--pre", action="store_true", help="include pre-releases")
     parser.add_argument("--dev", action="store_true",
                         help="then search the dev builds (and pre-releases) published between the last unchanged "
@@ -74,6 +77,7 @@ def options_of(args: argparse.Namespace) -> BisectOptions:
         yanked=args.yanked, max_skips=args.max_skips,
         companions=None if args.companions is None else tuple(args.companions),
         index=args.index or DEFAULT_INDEX, axes=tuple(args.axes), dev=args.dev,
+        oracles=tuple(args.oracles),
     )
 
 

@@ -8,7 +8,11 @@ sweeps a release only when the store lacks them, watches the cases whose outcome
 between the ends (or those given), and searches (:class:`~tracker.bisect.search.Bisection`)
 for the first release at which any watched case changed. The watched cases that had not
 changed there are searched for again over the releases after it, and so on, each search
-reusing the outcomes already read: every case gets its own release. With ``dev``, each
+reusing the outcomes already read: every case gets its own release. When no outcome differs
+at the ends but an oracle's verdict flipped behind a standing failure (an output oracle
+passing at one end and failing at the other while the checker fails at both), the verdicts
+of the oracles that flipped are watched with the outcome (or those ``oracles`` names, always).
+With ``dev``, each
 first changed release is searched again over the dev builds (and pre-releases) published
 between it and the last unchanged one, when those two are consecutive. Sweeping is the
 caller's: ``sweep(pair)`` builds and sweeps one pair's environment and returns the id of
@@ -62,6 +66,7 @@ class BisectOptions:
     index: str = DEFAULT_INDEX
     axes: tuple[str, ...] = ()  # other axes of the probed pair (torch==2.13.0); none: the newest
     dev: bool = False  # go on into the dev builds between the last unchanged and first changed release
+    oracles: tuple[str, ...] = ()  # watch these oracles' verdicts too; none: those that flipped, if no outcome did
 
 
 def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[[str], None],
@@ -82,6 +87,13 @@ def bisect(options: BisectOptions, *, matrix: Path, sweep: Probe, log: Callable[
     at_older, at_newer = probes.outcomes_at(older), probes.outcomes_at(newer)
     _check_ends(options, {older: at_older, newer: at_newer})
     changed = sorted(c for c in at_older if at_newer.get(c, at_older[c]) != at_older[c])
+    flipped = [] if changed or options.oracles else probes.flipped_oracles(older, newer)
+    if flipped:
+        probes.oracles = tuple(flipped)
+        log(f"no {'watched ' if options.cases else ''}case has another outcome at {options.package} {newer} than at "
+            f"{older}, but the verdicts of {', '.join(flipped)} flipped behind a standing failure: watching them")
+        at_older, at_newer = probes.outcomes_at(older), probes.outcomes_at(newer)
+        changed = sorted(c for c in at_older if at_newer.get(c, at_older[c]) != at_older[c])
     if not changed:
         raise TrackerError(f"no {'watched ' if options.cases else ''}case has another outcome at "
                            f"{options.package} {newer} than at {older}: nothing to bisect")
@@ -179,7 +191,7 @@ def _search(options: BisectOptions, start: str, span: Sequence[str], baseline: d
         return judge(baseline, {c: o for c, o in outcomes.items() if c in baseline})
 
     unavailable = unavailable or {}
-    known = {v: verdict(probes.seen[v]) for v in span if v in probes.seen}
+    known = {v: verdict(probes.outcomes_at(v)) for v in span if v in probes.read}
     bisection = Bisection(start, list(span), max_skips=options.max_skips, known=known)
     while (version := bisection.next_probe()) is not None:
         found = SKIP if version in unavailable else verdict(probes.outcomes_at(version, probing=True))
@@ -195,6 +207,21 @@ def _search(options: BisectOptions, start: str, span: Sequence[str], baseline: d
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class CaseState:
+    """A case's newest result in one environment: its outcome and every oracle's verdict."""
+
+    outcome: str
+    verdicts: Mapping[str, bool | None]  # oracle -> passed (None: not applicable)
+
+    def describe(self, oracles: Sequence[str] = ()) -> str:
+        """The outcome, with the verdicts of ``oracles``: what a probe compares."""
+        if not oracles or self.outcome == "env_error":  # an environment not built judged nothing
+            return self.outcome
+        words = {True: "passed", False: "failed", None: "not judged"}
+        return ", ".join([self.outcome, *(f"{o} {words[self.verdicts.get(o)]}" for o in oracles)])
+
+
 class _Probes:
     """The outcomes at each release: stored ones, else swept; each release read once."""
 
@@ -202,22 +229,30 @@ class _Probes:
                  log: Callable[[str], None]) -> None:
         self.options, self.template, self.older = options, template, older
         self.sweep, self.log = sweep, log
-        self.seen: dict[str, dict[str, str]] = {}
+        self.oracles: tuple[str, ...] = options.oracles  # whose verdicts are compared with the outcome
+        self.read: dict[str, dict[str, CaseState]] = {}
         self.probed: list[str] = []  # judged between the ends, in order
         self.built: list[str] = []  # swept: the store lacked them
 
     def outcomes_at(self, version: str, *, probing: bool = False) -> dict[str, str]:
         if probing:
             self.probed.append(version)
-        if version not in self.seen:
-            self.seen[version] = self._read_or_sweep(version)
-        return self.seen[version]
+        if version not in self.read:
+            self.read[version] = self._read_or_sweep(version)
+        return {case: state.describe(self.oracles) for case, state in self.read[version].items()}
 
-    def _read_or_sweep(self, version: str) -> dict[str, str]:
+    def flipped_oracles(self, older: str, newer: str) -> list[str]:
+        """The oracles whose verdict on some case passed at one end and failed at the other."""
+        before, after = self.read[older], self.read[newer]
+        return sorted({oracle for case in before.keys() & after.keys()
+                       for oracle, passed in before[case].verdicts.items()
+                       if passed is not None and after[case].verdicts.get(oracle) is (not passed)})
+
+    def _read_or_sweep(self, version: str) -> dict[str, CaseState]:
         options = self.options
         companions = _companions(self.template, version, self.older, options.companions)
         pair = probed_pair(self.template, options.package, version, self.older, options.companions)
-        known = stored_outcomes(options.store, options.cases, label=pair.id)
+        known = stored_states(options.store, options.cases, label=pair.id)
         if known and not set(options.cases) - set(known):
             return known
         self.built.append(version)
@@ -225,7 +260,7 @@ class _Probes:
         env_id = self.sweep(pair)
         if env_id is None:
             raise TrackerError(f"the sweep of {pair.id} failed (its output is above)")
-        return stored_outcomes(options.store, options.cases, label=pair.id, env_id=env_id)
+        return stored_states(options.store, options.cases, label=pair.id, env_id=env_id)
 
 
 def probed_pair(template: Template, package: str, version: str, older: str,
@@ -301,6 +336,21 @@ def stored_outcomes(store: Path, cases: Iterable[str], *, label: str,
     return _newest_outcomes(_rows(store), cases, label=label, env_id=env_id)
 
 
+def stored_states(store: Path, cases: Iterable[str], *, label: str, env_id: str | None = None) -> dict[str, CaseState]:
+    """As :func:`stored_outcomes`, with every oracle's verdict on each of those results."""
+    newest = _newest_rows(_rows(store), cases, label=label, env_id=env_id)
+    verdicts: dict[str, dict[str, bool | None]] = {row["result_id"]: {} for row in newest.values()}
+    if verdicts:
+        with Store.open(store, read_only=True) as handle:
+            found = handle.con.execute(  # an oracle repeated for one result (a hostile store) passes if all pass
+                "SELECT result_id, oracle, bool_and(passed) FROM verdicts "
+                "WHERE list_contains($ids::VARCHAR[], result_id) GROUP BY result_id, oracle",
+                {"ids": list(verdicts)}).fetchall()
+        for result_id, oracle, passed in found:
+            verdicts[result_id][str(oracle)] = None if passed is None else bool(passed)
+    return {case: CaseState(row["outcome"], verdicts[row["result_id"]]) for case, row in newest.items()}
+
+
 def _rows(store: Path) -> list[ResultRow]:
     if not store.is_file():
         return []
@@ -316,6 +366,11 @@ def _covers(rows: Sequence[ResultRow], cases: Sequence[str], label: str) -> bool
 
 def _newest_outcomes(rows: Iterable[ResultRow], cases: Iterable[str], *, label: str,
                      env_id: str | None = None) -> dict[str, str]:
+    return {case: row["outcome"] for case, row in _newest_rows(rows, cases, label=label, env_id=env_id).items()}
+
+
+def _newest_rows(rows: Iterable[ResultRow], cases: Iterable[str], *, label: str,
+                 env_id: str | None = None) -> dict[str, ResultRow]:
     wanted = set(cases)
     newest: dict[str, ResultRow] = {}
     for row in rows:
@@ -324,4 +379,4 @@ def _newest_outcomes(rows: Iterable[ResultRow], cases: Iterable[str], *, label: 
         if (row["label"] == label or row["env_id"] == env_id) and (
                 row["case_id"] not in newest or row["created_at"] >= newest[row["case_id"]]["created_at"]):
             newest[row["case_id"]] = row
-    return {case: row["outcome"] for case, row in newest.items()}
+    return newest

@@ -25,23 +25,29 @@ from tracker.store.views import label_key
 HELP = "list regressions between adjacent versions of a package, the rest held fixed"
 
 MAX_SIGNATURE = 200  # characters of a signature, even without a width (--width 0)
-REGRESSION_KINDS = ("regression", "signature_change", "drift", "slowdown")
+REGRESSION_KINDS = ("regression", "hidden_regression", "signature_change", "drift", "slowdown")
+FIX_KINDS = ("fix", "hidden_fix")
 _LABELS = {
     "regression": "regression",
+    "hidden_regression": "regression behind a failure",
     "signature_change": "signature change",
     "drift": "drift (warning)",
     "slowdown": "slowdown",
     "fix": "fix",
+    "hidden_fix": "fix behind a failure",
 }
 _PLURALS = {
     "regression": "regressions",
+    "hidden_regression": "regressions behind a standing failure",
     "signature_change": "signature changes",
     "drift": "drift warnings",
     "slowdown": "slowdowns",
     "fix": "fixes",
+    "hidden_fix": "fixes behind a standing failure",
 }
 
-_SHORT = {"regression": "regr", "signature_change": "sig", "drift": "drift", "slowdown": "slow", "fix": "fix"}
+_SHORT = {"regression": "regr", "hidden_regression": "regr-behind", "signature_change": "sig", "drift": "drift",
+          "slowdown": "slow", "fix": "fix", "hidden_fix": "fix-behind"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -126,7 +132,7 @@ def render_cases_by_step(transitions: Iterable[Transition]) -> str:
     for step in group_steps(transitions):
         if step.kind != kind:
             kind = step.kind
-            sides = "last bad -> first good" if kind == "fix" else "last good -> first bad"
+            sides = "last bad -> first good" if kind in FIX_KINDS else "last good -> first bad"
             out += [*([""] if out else []), f"{_PLURALS[kind]} ({sides}), per version step:"]
         held = f" [{step.context}]" if step.context else ""
         out.append(f"  {step.converter} {step.axis} {step.before} -> {step.after}{held}: {len(step.transitions)}")
@@ -139,7 +145,7 @@ def render_cases_by_step(transitions: Iterable[Transition]) -> str:
 
 def render_transitions(transitions: list[Transition], fixes: bool) -> str:
     """One row per case and step (`nox -s latest`'s table)."""
-    steps = "last bad -> first good" if fixes else "last good -> first bad"
+    steps = "last bad -> first good" if fixes else "last good -> first bad"  # of the outcome, or of the oracle
     headers = ["kind", "case", "axis", steps, "context (held fixed)", "outcome", "signature or measure"]
     rows = [
         [
@@ -194,6 +200,10 @@ def _step_order(key: tuple[str, str, str, str, str]) -> tuple[object, ...]:
 
 
 def _detail(t: Transition) -> str:
+    if t.kind in ("hidden_fix", "hidden_regression"):
+        kind = "fix" if t.kind == "hidden_fix" else "regression"
+        flip = "failed -> passed" if t.kind == "hidden_fix" else "passed -> failed"
+        return f"{kind} ({t.oracle}, behind {t.behind}): {t.oracle} {flip}; {shorten(t.after.signature or '', MAX_SIGNATURE)}"
     if t.kind == "drift":
         before, after = t.before.max_abs_error or 0.0, t.after.max_abs_error or 0.0
         ratio = f" (x{after / before:.3g})" if before else ""
@@ -201,7 +211,7 @@ def _detail(t: Transition) -> str:
     if t.kind == "slowdown":
         before, after = t.before.run_seconds or 0.0, t.after.run_seconds or 0.0
         return f"run {before * 1000:.1f} ms -> {after * 1000:.1f} ms (x{after / max(before, 1e-9):.1f})"
-    signature = t.before.signature if t.kind == "fix" else t.after.signature
+    signature = t.before.signature if t.kind in FIX_KINDS else t.after.signature
     return shorten(signature or "", MAX_SIGNATURE)
 
 
@@ -219,7 +229,8 @@ def summary(
     transitions: list[Transition], kinds: Sequence[str], groups: list[Group], axis: str | None,
     rules: Rules,
 ) -> str:
-    counts = [f"{_PLURALS[kind]}: {sum(1 for t in transitions if t.kind == kind)}" for kind in kinds]
+    found = Counter(t.kind for t in transitions)
+    counts = [f"{_PLURALS[kind]}: {found[kind]}" for kind in kinds if found[kind] or not kind.startswith("hidden_")]
     axes = [f"along {axis}"] if axis else ["axes:", *(
         f"  {g.name}: {', '.join(g.axes) or '(none varies)'}" for g in groups)]
     env_errors = (

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tracker.reports.data import ReportData
 from tracker.reports.newest import NewestStep, newest_of
 from tracker.reports.sections import Section
-from tracker.reports.steps import HEADLINE_KINDS, LABELS, Step, detail, summary
+from tracker.reports.steps import ALWAYS_COUNTED, HEADLINE_KINDS, LABELS, Step, detail, summary
 from tracker.reports.style import count_cell, esc
 
 _SHOWN_CASES = 8  # of a step's cases, before "and N more"
@@ -29,7 +29,7 @@ def render_newest(data: ReportData, layout: list[Section]) -> str:
         return "\n".join([*lines, "<p>No package varies in any pipeline yet: nothing to compare.</p>"])
     head = "".join(f'<th class="num">{esc(LABELS[kind])}</th>' for kind in _COUNTED)
     lines.append(f'<div class="scroll"><table class="data" id="newest-steps"><tr><th>pipeline</th><th>package</th>'
-                 f'<th>newest step</th>{head}<th class="num">drift, slowdowns</th></tr>')
+                 f'<th>newest step</th>{head}<th class="num">other changes</th></tr>')
     lines += [_newest_line(item, item.converter in limited) for item in newest]
     lines.append("</table></div>")
     for kind in HEADLINE_KINDS:
@@ -61,6 +61,8 @@ def render_transitions(data: ReportData) -> str:
               "One line per version step; hover over a case for what changed.</p>")]
     for kind in HEADLINE_KINDS:
         chosen = [s for s in steps if s.kind == kind]
+        if not chosen and kind not in ALWAYS_COUNTED:
+            continue
         lines.append(f'<h3 id="{kind}">{esc(LABELS[kind]).capitalize()} ({sum(len(s.transitions) for s in chosen)})</h3>')
         lines.append(steps_table(chosen, spelled_out=kind == "regression") if chosen else "<p>None.</p>")
     lines.append(_others(steps, ""))

@@ -14,9 +14,12 @@ from tracker.render import render_number
 
 # What a maintainer asks first; the other kinds (signature changes, drift, slowdowns)
 # are shown after them, folded.
-HEADLINE_KINDS = ("regression", "fix")
+HEADLINE_KINDS = ("regression", "hidden_regression", "fix", "hidden_fix")
+ALWAYS_COUNTED = ("regression", "fix")  # the hidden kinds are counted when there are some
 LABELS = {"regression": "regressions", "fix": "fixes", "signature_change": "signature changes",
-          "drift": "drift warnings", "slowdown": "slowdowns"}
+          "drift": "drift warnings", "slowdown": "slowdowns",
+          "hidden_regression": "regressions behind a standing failure",
+          "hidden_fix": "fixes behind a standing failure"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +58,9 @@ def detail(t: Transition) -> str:
         return f"was {t.before.outcome}: {t.before.signature or ''}"
     if t.kind == "regression":
         return f"{t.after.outcome}: {t.after.signature or ''}"
+    if t.kind in ("hidden_fix", "hidden_regression"):
+        flip = "failed -> passed" if t.kind == "hidden_fix" else "passed -> failed"
+        return f"{t.oracle} {flip}, behind {t.behind}: {t.after.signature or ''}"
     if t.kind == "signature_change":
         return (f"{t.before.outcome}: {t.before.signature or ''} -> "
                 f"{t.after.outcome}: {t.after.signature or ''}")
@@ -68,6 +74,6 @@ def summary(steps: Iterable[Step]) -> str:
     counts = {kind: 0 for kind in KINDS}
     for step in steps:
         counts[step.kind] += len(step.transitions)
-    headline = ", ".join(f"{counts[k]} {LABELS[k]}" for k in HEADLINE_KINDS)
+    headline = ", ".join(f"{counts[k]} {LABELS[k]}" for k in HEADLINE_KINDS if k in ALWAYS_COUNTED or counts[k])
     others = ", ".join(f"{counts[k]} {LABELS[k]}" for k in KINDS if k not in HEADLINE_KINDS and counts[k])
     return headline + (f"; also {others}" if others else "")

@@ -43,7 +43,7 @@ def _transitions(data: ReportData) -> str:
     for kind in HEADLINE_KINDS:
         for step in (s for s in data.steps if s.kind == kind):
             out.append(_step_line(step))
-            if kind == "regression":  # few and important: each case in full
+            if kind in ("regression", "hidden_regression"):  # few and important: each case in full
                 out += [f"      {t.case_id}: {shorten(detail(t), WIDTH)}" for t in step.transitions]
     others = [s for s in data.steps if s.kind not in HEADLINE_KINDS]
     out += [_step_line(step) for step in others[:SHOWN_STEPS]]
@@ -56,7 +56,7 @@ def _step_line(step: Step) -> str:
     held = f" [{step.context}]" if step.context else ""
     head = (f"  {step.kind.replace('_', ' '):<16} {step.converter} {step.axis} {step.before} -> {step.after}"
             f"{held}: {len(step.transitions)}")
-    if step.kind == "regression":
+    if step.kind in ("regression", "hidden_regression"):
         return head
     line = f"{head}: {', '.join(step.case_ids)}"
     return cut(line, WIDTH)

@@ -10,6 +10,7 @@ Variant torchscript has onnxruntime 1.9.0 and 1.20.1 only.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from conftest import tracker
@@ -67,6 +68,17 @@ def test_env_errors_count_as_failures_only_when_asked(planted):
     assert ("fix", "steady", "onnxruntime", "1.17.3", "1.20.1", AT_SCRIPT_10) in found
     assert ("regression", "steady", "onnxscript", "0.9.0", "0.10.0",
             "torch-onnx.dynamo onnxruntime==1.17.3") in found
+
+
+def test_an_oracle_repeated_for_one_result_flips_nothing(planted, tmp_path):
+    """A hostile or merged store may hold two verdicts of one oracle for one result (here
+    the checker's and the numeric oracle's under one name): the oracle passes only if all
+    of them pass, so no flip is made up by pairing them crosswise."""
+    merged = tmp_path / "merged.duckdb"
+    shutil.copyfile(planted, merged)
+    with Store.open(merged) as store:
+        store.con.execute("UPDATE verdicts SET oracle = 'merged'")
+    assert not [t for t in _found(merged) if t.kind.startswith("hidden_")]
 
 
 def test_a_lower_latency_ratio_finds_smaller_slowdowns(planted):
@@ -131,13 +143,30 @@ def test_regressions_table_and_json(planted):
     assert "regressions: 5, signature changes: 3, drift warnings: 2, slowdowns: 2" in table
     rows = json.loads(tracker("regressions", "--store", str(planted), "--format", "json", check=True).stdout)
     assert {(r["kind"], r["case_id"], r["axis"], r["before"]["version"], r["after"]["version"])
-            for r in rows} == {k[:5] for k in EXPECTED if k[0] != "fix"}
+            for r in rows} == {k[:5] for k in EXPECTED if "fix" not in k[0]}
 
 
 def test_fixes_shows_the_signature_that_went_away(planted):
     table = tracker("fixes", "--store", str(planted), "--axis", "onnxscript", check=True).stdout
     assert "last bad -> first good" in table and "ConvertError: Frobnicate" in table
     assert "fixes: 2" in table
+    assert "behind" not in table  # no oracle flipped along onnxscript
+
+
+def test_a_fix_behind_a_standing_failure_is_listed_with_its_oracle(planted):
+    """invalid_model (the checker's opset_mismatch) at every version; the numeric verdict
+    fails at onnxruntime 1.9.0 and passes after: a fix the outcome alone would hide."""
+    table = tracker("fixes", "--store", str(planted), "--axis", "onnxruntime", "--width", "0", check=True).stdout
+    assert "fixes behind a standing failure (last bad -> first good), per version step:" in table
+    line = next(line for line in table.splitlines() if line.strip().startswith("hidden-fix"))
+    assert "invalid_model -> invalid_model" in line
+    assert "fix (numeric, behind invalid_model/opset_mismatch): numeric failed -> passed" in line
+    assert "fixes: 0, fixes behind a standing failure: 2" in table
+    rows = json.loads(tracker("fixes", "--store", str(planted), "--format", "json", check=True).stdout)
+    hidden = [r for r in rows if r["kind"] == "hidden_fix"]
+    assert {(r["oracle"], r["after"]["subkind"]) for r in hidden} == {("numeric", "opset_mismatch")}
+    regressions = tracker("regressions", "--store", str(planted), check=True).stdout
+    assert "hidden-fix" not in regressions
 
 
 def test_history_table_and_errors(planted):

@@ -19,7 +19,7 @@ from tracker.bisect.driver import BisectOptions, BisectResult, CaseChange, bisec
 from tracker.envinfo import Environment, unbuildable
 from tracker.errors import ConfigError, TrackerError
 from tracker.matrix import Pair
-from tracker.store import ResultRecord, Store
+from tracker.store import ResultRecord, Store, VerdictRecord
 
 MATRIX = """
 [pipeline.fake]
@@ -46,8 +46,9 @@ class PlantedSweep:
     case with none is ``ok`` throughout); ``env_error`` for every case at an unbuildable
     release."""
 
-    def __init__(self, store, package="fakert", timelines=None, unbuildable=(), failing=()):
+    def __init__(self, store, package="fakert", timelines=None, unbuildable=(), failing=(), verdicts=None):
         self.store, self.package = store, package
+        self.verdicts = verdicts or (lambda case, version: [])  # (case, release) -> the oracles' verdicts
         self.timelines = timelines or {}
         self.unbuildable, self.failing = set(unbuildable), set(failing)
         self.swept: list[Pair] = []
@@ -78,7 +79,8 @@ class PlantedSweep:
                     run_id=run_id, env_id=env.env_id, config_key=f"k-{pair.variant}", pipeline=pair.pipeline,
                     variant=pair.variant, framework=pair.framework, converter=pair.converter,
                     runtime=pair.runtime, case_id=case.id, case_hash=case.content_hash,
-                    outcome=self.outcome(case.id, version) if buildable else "env_error"))
+                    outcome=self.outcome(case.id, version) if buildable else "env_error",
+                    verdicts=self.verdicts(case.id, version) if buildable else []))
         return env.env_id
 
 
@@ -403,3 +405,26 @@ def test_axis_keeps_another_axis_of_the_probed_pair(tmp_path, store):
         _bisect(matrix, store, sweep, axes=("fakecv==9.9",))
     with pytest.raises(ConfigError, match="^--axis 'fakecv' is not PACKAGE==VERSION\n"):
         _bisect(matrix, store, sweep, axes=("fakecv",))
+
+
+
+def _numeric_fixed_at(release):
+    """invalid_model (the checker's opset_mismatch) everywhere; behind it, op-a's numeric
+    verdict fails before ``release`` and passes from it (the other cases fail throughout)."""
+    def verdicts(case, version):
+        numeric = case == "op-a" and Version(version) >= Version(release)
+        return [VerdictRecord("onnx-checker", False, subkind="opset_mismatch"), VerdictRecord("numeric", numeric)]
+    return verdicts
+
+
+def test_a_fix_behind_a_standing_failure_is_bisected_by_the_oracle_that_flipped(matrix, store):
+    sweep = PlantedSweep(store, timelines={c: ("invalid_model",) for c in CASES}, verdicts=_numeric_fixed_at("1.6"))
+    result, log = _bisect(matrix, store, sweep)
+    assert ("no case has another outcome at fakert 1.9 than at 1.0, but the verdicts of numeric flipped behind "
+            "a standing failure: watching them") in log
+    assert (result.first.first_changed, result.first.last_unchanged) == ("1.6", "1.5")
+    assert result.first.changes == (CaseChange("op-a", "invalid_model, numeric failed",
+                                               "invalid_model, numeric passed"),)
+    # watched by name, an oracle that never flips leaves nothing to bisect
+    with pytest.raises(TrackerError, match="nothing to bisect"):
+        _bisect(matrix, store, PlantedSweep(store, failing=RELEASES), oracles=("onnx-checker",))

@@ -38,6 +38,7 @@ from tracker.errors import ConfigError  # noqa: E402
 from tracker.install_plan import (InstallPlan, InstallStep, LocalSources, cpu_index,  # noqa: E402
                                   plan_install)
 from tracker.matrix import Pair, load_matrix  # noqa: E402
+from tracker.plugin_sources import PluginSource, check_local, classify, local_digest  # noqa: E402  (stdlib, packaging)
 from tracker.matrix_order import by_usefulness  # noqa: E402
 from tracker.sweep_report import SWEEP_ID_VARIABLE  # noqa: E402  (stdlib only)
 
@@ -55,15 +56,16 @@ PAIRS_FILE = os.environ.get(PAIRS_FILE_VARIABLE)
 PLUGIN_DIRS = ROOT / "plugins"
 
 
+def _plugin_sources(pair: Pair) -> list[PluginSource]:
+    return [classify(entry, PLUGIN_DIRS) for entry in pair.plugins]
+
+
 def _check_plugin_dirs(pairs: list[Pair]) -> None:
-    """Every plugin directory the matrix names exists, checked when nox loads this file
-    (`nox -l`), not after minutes of building an environment."""
+    """Every local plugin the matrix names is a project directory, checked when nox loads
+    this file (`nox -l`), not after minutes of building an environment."""
     for pair in pairs:
-        for name in pair.plugins:
-            if not (PLUGIN_DIRS / name / "pyproject.toml").is_file():
-                raise ConfigError(f"{pair.source}: pipeline {pair.pipeline!r} names the plugin {name!r}, "
-                                  f"but {PLUGIN_DIRS / name} has no pyproject.toml",
-                                  hint=f"the plugin directories: {', '.join(sorted(p.name for p in PLUGIN_DIRS.iterdir()))}")
+        for source in _plugin_sources(pair):
+            check_local(source, PLUGIN_DIRS, f"{pair.source}: pipeline {pair.pipeline!r}")
 
 
 try:
@@ -205,13 +207,21 @@ def _install_steps(session: nox.Session, plan: InstallPlan, allowed: list[str]) 
 
 
 def _local_packages(plugins: list[str]) -> list[str]:
+    """The core (editable) and the plugins, local ones editable (tracker.plugin_sources)."""
     packages = ["-e", str(ROOT)]
-    for name in plugins:
-        path = PLUGIN_DIRS / name
-        if not (path / "pyproject.toml").is_file():
-            raise ConfigError(f"plugin directory {path} has no pyproject.toml (named in the matrix)")
-        packages += ["-e", str(path)]
+    for source in (classify(entry, PLUGIN_DIRS) for entry in plugins):
+        check_local(source, PLUGIN_DIRS, "the matrix")
+        packages += source.install_args()
     return packages
+
+
+def _recorded_pins(marker: Path) -> dict[str, object]:
+    """The pins an environment was built with; nothing (so: rebuild) if unreadable."""
+    try:
+        recorded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def pair_install_plan(pair: Pair) -> InstallPlan:
@@ -231,18 +241,29 @@ def install_pair(session: nox.Session, pair: Pair) -> str | None:
     plan = pair_install_plan(pair)
     marker = Path(session.virtualenv.location) / "tracker-pins.json"
     # the local projects' metadata (dependencies, entry points) is part of the pins
+    sources = _plugin_sources(pair)
     metadata = {
         str(path): path.read_text()
-        for path in [ROOT / "pyproject.toml", *(PLUGIN_DIRS / p / "pyproject.toml" for p in pair.plugins)]
+        for path in [ROOT / "pyproject.toml", *(s.path / "pyproject.toml" for s in sources if s.path is not None)]
     }
-    pins = {"requirements": local + pair.requirements(), "metadata": metadata}
+    pins: dict[str, object] = {"requirements": local + pair.requirements(), "metadata": metadata}
     if plan.cpu_index:  # where torch comes from is part of the pins (absent otherwise: older markers stay valid)
         pins["torch-index"] = plan.cpu_index
+    pins["plugin-files"] = local_digest(sources)  # any file of a local plugin: edited, it re-syncs them
     wanted = json.dumps(pins, sort_keys=True)
     if marker.is_file():
-        if marker.read_text() == wanted:
+        recorded = _recorded_pins(marker)
+        if recorded == pins:
             session.log("environment reused: its recorded pins are unchanged")
             return None
+        if {**recorded, "plugin-files": pins["plugin-files"]} == pins:
+            session.log("a file of a local plugin changed since this environment was built: reinstalling "
+                        "the local plugins")
+            ok, output = _run_installer(session, InstallStep(tuple(local), reinstall=True))
+            if ok:
+                marker.write_text(wanted)
+                return None
+            session.warn(f"reinstalling the local plugins failed: rebuilding the environment\n{output}")
         session.log("the pins changed since this environment was built: rebuilding it")
         shutil.rmtree(session.virtualenv.location)
         session.virtualenv.reuse_existing = False

@@ -107,9 +107,12 @@ class InstallStep:
 
     requirements: tuple[str, ...]
     only_index: str | None = None
+    reinstall: bool = False  # these requirements alone, again, though installed (an edited local plugin)
 
     def options(self, uv: bool) -> list[str]:
         """The options before the requirements (uv names pip's ``--index-url`` ``--default-index``)."""
+        if self.reinstall:
+            return ["--no-deps", "--reinstall" if uv else "--force-reinstall"]
         if self.only_index is None:
             return []
         return ["--no-deps", "--default-index" if uv else "--index-url", self.only_index]

@@ -24,6 +24,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from tracker.errors import ConfigError
+from tracker.plugin_sources import FORMS, resolve_entry
 
 PIPELINE_KEYS = {
     "description": str,
@@ -294,9 +295,7 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
         _check_name(source, [*where, key], spec[key], DISTRIBUTION_NAME, f"a {key} name")
     if "second-runtime" in spec:
         _check_name(source, [*where, "second-runtime"], spec["second-runtime"], DISTRIBUTION_NAME, "a runtime name")
-    plugins = _strings(source, [*where, "plugins"], spec["plugins"], "plugin directories")
-    for plugin in plugins:
-        _check_name(source, [*where, "plugins"], plugin, PLAIN_NAME, "a plugin directory name")
+    plugins = _plugins(source, [*where, "plugins"], spec["plugins"])
     oracles = _strings(source, [*where, "oracles"], spec.get("oracles", []), "oracle names")
     tags = _strings(source, [*where, "tags"], spec.get("tags", []), "tags")
     second_timeout = spec.get("second-runtime-timeout", 120.0)
@@ -355,6 +354,18 @@ def _expand_pipeline(source: _File, name: str, spec: Any) -> list[Pair]:
                 )
             )
     return pairs
+
+
+def _plugins(source: _File, where: list[str], items: list[Any]) -> list[str]:
+    """The entries of ``plugins``, paths made absolute (relative to this file):
+    :mod:`tracker.plugin_sources`."""
+    entries = []
+    for item in _strings(source, where, items, "plugins"):
+        try:
+            entries.append(resolve_entry(item, source.path.parent))
+        except ValueError as exc:
+            raise source.error(where, str(exc), hint=f"an entry of 'plugins' is {FORMS}") from None
+    return entries
 
 
 def _platforms(source: _File, where: list[str], items: list[Any]) -> list[str]:

@@ -47,6 +47,10 @@ _CODES = {
     Outcome.NOT_RUNNABLE: "N/R",
 }
 
+# The verdict a second runtime gives when it localizes a failure is stored as the oracle
+# "localize:NAME": it says whose fault the failure is, not whether the outputs are right.
+LOCALIZATION_PREFIX = "localize:"
+
 # Where in the case's life a failure happened; stored with every result.
 STAGES = ("setup", "reference", "convert", "check", "load", "run", "judge")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.metadata
+import json
 import os
 import sys
 import traceback
@@ -45,11 +46,27 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     error: str | None = None  # why it is broken (failed import, bad hook, bad registration)
+    origin: str | None = None  # where it was installed from: "editable /path", a URL, or "index"
     provides: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def broken(self) -> bool:
         return self.error is not None
+
+
+def installed_from(dist: importlib.metadata.Distribution) -> str:
+    """Where a distribution was installed from, as its ``direct_url.json`` (PEP 610) says:
+    ``editable /path``, ``/path`` or a URL for a direct reference, else ``index``."""
+    try:
+        record = json.loads(dist.read_text("direct_url.json") or "null")
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("url"), str):
+        return "index"
+    url = record["url"]
+    where = url.removeprefix("file://") if url.startswith("file://") else url
+    editable = isinstance(record.get("dir_info"), dict) and record["dir_info"].get("editable") is True
+    return f"editable {where}" if editable else where
 
 
 def _env_list(name: str) -> list[str] | None:
@@ -102,6 +119,7 @@ class Registry:
                 module=ep.value,
                 distribution=dist.metadata["Name"] if dist else None,
                 version=dist.version if dist else None,
+                origin=installed_from(dist) if dist else None,
             )
             self.plugins[ep.name] = info
             try:
@@ -114,7 +132,7 @@ class Registry:
             self._register(info, plugin)
 
     def _load_module(self, module_name: str) -> None:
-        info = PluginInfo(name=module_name, module=module_name)
+        info = PluginInfo(name=module_name, module=module_name, origin="module (TRACKER_PLUGIN_MODULES)")
         self.plugins[module_name] = info
         try:
             plugin = importlib.import_module(module_name)
@@ -205,6 +223,15 @@ class Registry:
     @property
     def cases(self) -> list[ModelCase]:
         return sorted(self.components["model"].values(), key=lambda c: c.id)
+
+    def model_plugins(self) -> dict[str, list[str]]:
+        """Each plugin that registers cases -> the ids of its cases."""
+        found: dict[str, list[str]] = {}
+        for info in self.plugins.values():
+            ids = [name for kind, name in info.provides if kind == "model"]
+            if ids:
+                found[info.name] = ids
+        return found
 
     def framework(self, name: str) -> Framework:
         """The framework registered as ``name``; if there is none, a :class:`PluginError`

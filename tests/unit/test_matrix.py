@@ -180,7 +180,7 @@ def test_the_shipped_default_matrix():
     (lambda t: t.replace("converter-axes.torch = [\"2.13.0\"]\n\n[pipeline.p.variant.v2]",
                          "converter-axes.\"torch vision\" = [\"2.13.0\"]\n\n[pipeline.p.variant.v2]"),
      "not a distribution name"),
-    (lambda t: t.replace('plugins = ["a"]', 'plugins = ["../outside"]'), "not a plugin directory name"),
+    (lambda t: t.replace('plugins = ["a"]', 'plugins = ["a b"]'), "is not a plugin entry"),
     (lambda t: t.replace('plugins = ["a"]', 'plugins = [1]'), "non-empty strings"),
     (lambda t: t.replace("options = { opset = 17 }", "options = { when = 1979-05-27 }"), "only strings, numbers"),
     (lambda t: t.replace('runtime = "rt"', 'runtime = "rt"\nsecond-runtime = "rt2"\nsecond-runtime-timeout = nan'),

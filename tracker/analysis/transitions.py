@@ -51,6 +51,7 @@ from tracker.analysis.layout import Layout, axes_to_follow
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
+from tracker.outcomes import LOCALIZATION_PREFIX
 from tracker.store import Store
 from tracker.store.views import LATEST_CASES, version_key
 
@@ -187,8 +188,10 @@ outcome_steps AS (
            series, before_rank, rank, row, before_row, before_error, before_seconds, error, seconds
     FROM judged WHERE coalesce(change, drift, slowdown) IS NOT NULL
 ),
-verdict AS (      -- one verdict per (result, oracle), even where a store repeats one: all must pass
-    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts GROUP BY result_id, oracle
+verdict AS (      -- one verdict per (result, oracle), even where a store repeats one: all must pass;
+                  -- a localization's verdict says whose fault a failure is, not whether it is one
+    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts
+    WHERE NOT starts_with(oracle, $localization) GROUP BY result_id, oracle
 ),
 hidden_steps AS (  -- failures on both sides: an oracle's verdict that flipped behind them
     SELECT CASE WHEN va.passed THEN 'hidden_fix' ELSE 'hidden_regression' END AS kind, va.oracle,
@@ -248,6 +251,7 @@ def find_transitions(
         "latency_ratio": rules.latency_ratio,
         "latency_floor": rules.latency_floor,
         "kinds": list(kinds),
+        "localization": LOCALIZATION_PREFIX,
     }
     declare(store)  # the drift metric of the errors CTE
     rows = store.con.execute(_QUERY, params).fetchall()

@@ -37,6 +37,7 @@ from tracker.bisect.summary import BisectResult, CaseChange, Step
 from tracker.bisect.template import Template, bisect_template, with_version
 from tracker.errors import ConfigError, TrackerError
 from tracker.matrix import Pair, load_matrix
+from tracker.outcomes import LOCALIZATION_PREFIX
 from tracker.releases import installability
 from tracker.store import Store
 from tracker.store.views import ResultRow, query_rows
@@ -344,8 +345,9 @@ def stored_states(store: Path, cases: Iterable[str], *, label: str, env_id: str 
         with Store.open(store, read_only=True) as handle:
             found = handle.con.execute(  # an oracle repeated for one result (a hostile store) passes if all pass
                 "SELECT result_id, oracle, bool_and(passed) FROM verdicts "
-                "WHERE list_contains($ids::VARCHAR[], result_id) GROUP BY result_id, oracle",
-                {"ids": list(verdicts)}).fetchall()
+                "WHERE list_contains($ids::VARCHAR[], result_id) AND NOT starts_with(oracle, $localization) "
+                "GROUP BY result_id, oracle",
+                {"ids": list(verdicts), "localization": LOCALIZATION_PREFIX}).fetchall()
         for result_id, oracle, passed in found:
             verdicts[result_id][str(oracle)] = None if passed is None else bool(passed)
     return {case: CaseState(row["outcome"], verdicts[row["result_id"]]) for case, row in newest.items()}

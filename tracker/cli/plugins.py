@@ -1,4 +1,5 @@
-"""List every plugin found, its version, what it provides and whether it is usable here."""
+"""List every plugin found, its version, where it was installed from, what it provides and
+whether it is usable here."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def main(args: argparse.Namespace) -> int:
     for info in sorted(registry.plugins.values(), key=lambda i: i.name):
         if info.broken:
             rows.append({
-                "plugin": info.name, "distribution": info.distribution, "version": info.version,
+                "plugin": info.name, "distribution": info.distribution, "version": info.version, "from": info.origin,
                 "kind": "-", "name": "-", "usable": False, "reason": f"BROKEN: {info.error}",
             })
             continue
@@ -34,18 +35,18 @@ def main(args: argparse.Namespace) -> int:
                 not_runnable = registry.runtime(name).not_runnable_reason()
                 reason = f"not runnable here: {not_runnable}" if not_runnable else None
             rows.append({
-                "plugin": info.name, "distribution": info.distribution, "version": info.version,
+                "plugin": info.name, "distribution": info.distribution, "version": info.version, "from": info.origin,
                 "kind": kind, "name": name, "usable": reason is None, "reason": reason or "",
                 "versions": component.versions(),
             })
         if models:
             rows.append({
-                "plugin": info.name, "distribution": info.distribution, "version": info.version,
+                "plugin": info.name, "distribution": info.distribution, "version": info.version, "from": info.origin,
                 "kind": "models", "name": f"{models} cases", "usable": True, "reason": "",
             })
         if not components and not models:
             rows.append({
-                "plugin": info.name, "distribution": info.distribution, "version": info.version,
+                "plugin": info.name, "distribution": info.distribution, "version": info.version, "from": info.origin,
                 "kind": "-", "name": "-", "usable": True, "reason": "registers nothing",
             })
     if args.json:
@@ -55,6 +56,7 @@ def main(args: argparse.Namespace) -> int:
             [
                 r["plugin"],
                 f"{r['distribution'] or '-'} {r['version'] or ''}".strip(),
+                r["from"] or "-",
                 r["kind"],
                 r["name"],
                 "yes" if r["usable"] else "no",
@@ -62,7 +64,7 @@ def main(args: argparse.Namespace) -> int:
             ]
             for r in rows
         ]
-        print(render_table(["plugin", "distribution", "kind", "name", "usable", "reason"], table))
+        print(render_table(["plugin", "distribution", "from", "kind", "name", "usable", "reason"], table))
         if not rows:
             print("no plugin is installed (entry-point group 'tracker')")
     return 4 if registry.broken() else 0

@@ -23,7 +23,7 @@ from tracker.api import ConversionRequest, Converter, Evidence, ExtraRun, Framew
 from tracker.cases import ModelCase
 from tracker.errors import InternalError
 from tracker.inputs import make_inputs
-from tracker.outcomes import Outcome
+from tracker.outcomes import LOCALIZATION_PREFIX, Outcome
 from tracker.signatures import exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
 from tracker.worker import extras, localize, memory
@@ -292,7 +292,7 @@ class CaseRun:
         location, verdict = localize.second_opinion(self.second, self.evidence, judges, self.requests, self.sets,
                                                     self.options_of, self.job.second_runtime_timeout)
         self.timings["localize_seconds"] = time.perf_counter() - started
-        record = verdict_record(f"localize:{self.second.name}", verdict)
+        record = verdict_record(f"{LOCALIZATION_PREFIX}{self.second.name}", verdict)
         self.verdicts.append(record)
         self.send(VERDICTS, tuple(self.verdicts))
         located = result.but(fault_location=location)

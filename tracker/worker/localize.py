@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.api import Evidence, Oracle, Runtime, Verdict
-from tracker.outcomes import Outcome
+from tracker.outcomes import LOCALIZATION_PREFIX, Outcome
 from tracker.signatures import exception_signature, safe_text
 from tracker.store import Store, VerdictRecord
 from tracker.worker import extras
@@ -140,7 +140,7 @@ class Localization:
     def referring_verdict(self, second: str) -> VerdictRecord:
         """The verdict of a result that shares this localization (no work of its own: no metrics)."""
         return VerdictRecord(
-            oracle=f"localize:{second}", passed=self.passed, subkind=self.subkind,
+            oracle=f"{LOCALIZATION_PREFIX}{second}", passed=self.passed, subkind=self.subkind,
             message=safe_text(f"not run again: the same failure in this environment was localized on case "
                               f"{self.case_id} (result {self.result_id}): {self.message or ''}", 4_000),
             metrics={})
@@ -215,7 +215,7 @@ def stored_localizations(store: Store, env_id: str, second: str) -> list[tuple[s
     """The localizations of runtime failures already stored in environment ``env_id`` by the
     second runtime ``second``, oldest first: what a resumed or later run refers to."""
     outcomes = ", ".join(f"'{o.value}'" for o in SHARED)
-    rows = store.query(_STORED.format(outcomes=outcomes), [f"localize:{second}", env_id])
+    rows = store.query(_STORED.format(outcomes=outcomes), [f"{LOCALIZATION_PREFIX}{second}", env_id])
     return [(row["outcome"], row["signature"],
              Localization(row["result_id"], row["case_id"], row["location"], row["passed"], row["subkind"],
                           row["message"])) for row in rows]

@@ -61,17 +61,40 @@ def check_converter(pair: Pair, converter: Converter) -> None:
         )
 
 
-def selected(cases: Iterable[ModelCase], pair: Pair, model_set: str | None, patterns: Sequence[str],
-             shard: Shard | None) -> list[ModelCase]:
-    """The pair framework's cases of the selection (and of the shard, if any)."""
+def selected(cases: Sequence[ModelCase], pair: Pair, model_set: str | None, patterns: Sequence[str],
+             shard: Shard | None, plugins: Mapping[str, Sequence[str]] | None = None) -> list[ModelCase]:
+    """The pair framework's cases of the selection (and of the shard, if any).
+
+    :param plugins: plugin name -> the ids of the cases it registers, for the error that
+        says which plugins registered none in the set asked for."""
     chosen = select(cases, model_set=model_set, patterns=patterns, frameworks=[pair.framework])
     if not chosen:
         raise SelectionError(
-            f"no {pair.framework} case in the selection (set {model_set!r}, patterns {list(patterns)})"
-        )
+            f"no {pair.framework} case in the selection (set {model_set!r}, patterns {list(patterns)})",
+            hint=_where_the_cases_are(cases, pair.framework, model_set, plugins or {}))
     if shard is not None:  # may leave none of a small selection: not an error
         chosen = [c for c in chosen if shard.holds(c.id)]
     return chosen
+
+
+def _where_the_cases_are(cases: Sequence[ModelCase], framework: str, model_set: str | None,
+                         plugins: Mapping[str, Sequence[str]]) -> str:
+    """The sets the framework's cases are in, and the plugins with none in ``model_set``."""
+    mine = [c for c in cases if c.framework == framework]
+    if not mine:
+        return (f"no installed plugin registers a {framework} case: add the plugin that does to the pipeline's "
+                "'plugins' (`tracker plugins` lists what is installed)")
+    counts = Counter(name for c in mine for name in c.sets)
+    lines = [f"the {framework} cases are in the sets: "
+             + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items())) + "; choose one with --set NAME"]
+    framework_of = {c.id: c for c in mine}
+    for plugin, ids in sorted(plugins.items()):
+        theirs = [framework_of[i] for i in ids if i in framework_of]
+        if theirs and model_set is not None and not any(model_set in c.sets for c in theirs):
+            sets = sorted({name for c in theirs for name in c.sets})
+            lines.append(f"plugin {plugin} registers {len(theirs)} {framework} cases, none in set {model_set!r} "
+                         f"(its sets: {', '.join(sets)})")
+    return "\n".join(lines)
 
 
 def applicable(cases: Sequence[ModelCase], converter: Converter,

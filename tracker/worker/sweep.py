@@ -122,7 +122,8 @@ class Sweep:
 
     def _selected(self, registry: Registry) -> list[ModelCase]:
         options = self.options
-        return plan.selected(registry.cases, self.pair, options.model_set, options.patterns, options.shard)
+        return plan.selected(registry.cases, self.pair, options.model_set, options.patterns, options.shard,
+                             registry.model_plugins())
 
     def _applicable(self, converter: Converter, cases: list[ModelCase]) -> list[ModelCase]:
         kept, reasons = plan.applicable(cases, converter, self.pair.options)

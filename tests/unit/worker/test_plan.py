@@ -80,6 +80,20 @@ def test_selection_names_what_was_asked_when_empty_and_a_shard_may_empty_it():
         plan.selected(cases, _pair(), "nope", (), None)
 
 
+def test_an_empty_selection_names_the_sets_there_are_and_the_plugins_with_none_in_it():
+    framework = _pair().framework
+    cases = [_case("mine-1", sets=frozenset({"mine"})), _case("mine-2", sets=frozenset({"mine", "smoke"})),
+             _case("theirs", framework="another", sets=frozenset({"default"}))]
+    with pytest.raises(SelectionError) as error:
+        plan.selected(cases, _pair(), "default", (), None, {"my-models": ["mine-1", "mine-2"], "other": ["theirs"]})
+    assert error.value.hint == (f"the {framework} cases are in the sets: mine (2), smoke (1); choose one with --set NAME\n"
+                                f"plugin my-models registers 2 {framework} cases, none in set 'default' "
+                                "(its sets: mine, smoke)")
+    with pytest.raises(SelectionError) as error:
+        plan.selected(cases[2:], _pair(), "default", (), None)
+    assert f"no installed plugin registers a {framework} case" in error.value.hint
+
+
 def test_applicability_counts_each_reason():
     cases = [_case("a"), _case("refuse-1"), _case("refuse-2"), _case("b", requires=("no_such_module_xyz",))]
     kept, reasons = plan.applicable(cases, _Converter(), {})

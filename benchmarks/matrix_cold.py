@@ -2,6 +2,7 @@
 
     python benchmarks/matrix_cold.py                           # runs it (hours; nothing else should run)
     python benchmarks/matrix_cold.py --clone DIR --wall SECONDS  # reads a cold sweep already run in DIR
+    python benchmarks/matrix_cold.py --clone DIR --wall SECONDS --sweep ID  # that sweep, not the last one
 
 Run mode: a fresh clone of this checkout in a temporary directory, `nox -s sweep` in it
 as a newcomer runs it (the default matrix, the default model set, `--jobs 2`; uv's cache
@@ -35,6 +36,8 @@ def main() -> None:
     options = parser(__doc__, pair=False)
     options.add_argument("--clone", type=Path, help="a clone where `nox -s sweep` ran cold (read mode)")
     options.add_argument("--wall", type=float, help="the wall seconds measured around that sweep (read mode)")
+    options.add_argument("--sweep", help="the cold sweep's id (read mode; default: the last sweep, which a repeat "
+                                         "of it replaces)")
     args = options.parse_args()
     if (args.clone is None) != (args.wall is None):
         options.error("read mode needs both --clone and --wall")
@@ -47,11 +50,12 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "nox", "-s", "sweep"], cwd=clone, check=False)
             report(clone, time.perf_counter() - started)
     else:
-        report(args.clone, args.wall)
+        report(args.clone, args.wall, args.sweep)
 
 
-def report(clone: Path, wall: float) -> None:
-    shown = json.loads(_tracker(clone, "time", "--last", "--format", "json"))
+def report(clone: Path, wall: float, sweep: str | None = None) -> None:
+    which = ["--sweep", sweep] if sweep else ["--last"]
+    shown = json.loads(_tracker(clone, "time", *which, "--format", "json"))
     stages = {s["stage"]: s for s in shown["total"]}
     pairs = shown["pairs"]
     accounted = work(stages, WORK_STAGES)

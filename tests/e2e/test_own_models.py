@@ -60,8 +60,12 @@ def test_the_guides_example_is_swept_across_two_runtimes_and_an_edit_resyncs_it(
     assert "my-scorer" in table and "my-denoiser" in table
     regressions = _run(project, "regressions").stdout
     assert "axes:" in regressions and "onnxruntime" in regressions
-    plugins = _run(project, "plugins").stdout  # in the test's environment: the built-in plugins at least
-    assert "editable" in plugins
+    # `tracker plugins` inside an environment the sweep built: the guide's plugin, installed from its folder
+    pair_envs = sorted({p.parents[3] for p in (project / "nox-envs").glob("*/lib/python*/site-packages/my_models*")})
+    assert len(pair_envs) == 2, pair_envs  # one per pair
+    plugins = subprocess.run([str(pair_envs[0] / "bin" / "python"), "-m", "tracker", "plugins"],
+                             capture_output=True, text=True, cwd=project, timeout=300, check=True).stdout
+    assert re.search(r"^my-models\s.*editable \S*my-project/my-models", plugins, re.MULTILINE), plugins
 
     nets = project / "my-models" / "my_models" / "nets.py"
     nets.write_text(nets.read_text().replace("nn.Linear(features, 32), nn.GELU(), nn.Linear(32, 1)",

@@ -1,9 +1,11 @@
 """Cases: one model with its inputs, a stable id and a content hash.
 
 A case's content hash covers what defines it: the source text of its builder (and of the
-module-level helpers the builder uses), its parameters, its seed, its input recipe and,
-for generated models, the generator's version and the generated definition. Results are
-only ever compared for the same ``(id, hash)``: editing a model starts a new history.
+module-level helpers the builder uses), its parameters, its seed, its input recipe (with
+the source of a custom input's callable, or the SHA-256 of its ``.npz`` file), the
+SHA-256 of its local weights if it loads any and, for generated models, the generator's
+version and the generated definition. Results are only ever compared for the same
+``(id, hash)``: editing a model, its inputs or its weights starts a new history.
 
 The source is read with :mod:`ast` from the plugin's file, so hashing a case never
 imports a deep-learning framework.
@@ -23,7 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import InternalError, SelectionError
+from tracker import custom_inputs, local_files
+from tracker.errors import InternalError, PluginError, SelectionError
 from tracker.inputs import InputSpec
 
 CASE_KINDS = ("real", "unit", "synthetic")
@@ -47,6 +50,12 @@ class ModelCase:
         (``torchvision``, ``timm``). In an environment where one is missing the case is
         not applicable: the sweep leaves it out of that pair and says so. Not hashed: it
         says where a case can run, not what it is.
+    :param weights: the location of local weights the framework loads into the built
+        model: an absolute path or ``"package.module:relative/path"`` (relative to that
+        module's directory; :mod:`tracker.local_files`). A PyTorch ``state_dict`` file
+        (loaded with ``weights_only=True``), a Hugging Face ``save_pretrained`` directory,
+        a Keras ``.keras`` or ``.weights.h5`` file. Their SHA-256, not their location, is
+        hashed; nothing is downloaded.
     """
 
     id: str
@@ -63,6 +72,7 @@ class ModelCase:
     definition: str | None = None
     generator: str | None = None
     requires: tuple[str, ...] = ()
+    weights: str | None = None
 
     def __post_init__(self) -> None:
         if case_id_problem(self.id):
@@ -73,6 +83,9 @@ class ModelCase:
             raise InternalError(f"case {self.id}: kind {self.kind!r} not in {CASE_KINDS}")
         if self.samples < 1:
             raise InternalError(f"case {self.id}: samples must be >= 1")
+        problem = None if self.weights is None else local_files.location_problem(self.weights)
+        if problem:
+            raise InternalError(f"case {self.id}: the weights location {self.weights!r} {problem}")
         object.__setattr__(self, "sets", frozenset(self.sets))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "inputs", tuple(self.inputs))
@@ -88,17 +101,53 @@ class ModelCase:
         return builder_source(module, attribute.split(".")[0])
 
     def recipe(self) -> dict[str, Any]:
-        """Everything hashed, as JSON-able data."""
-        return {
+        """Everything hashed, as JSON-able data. What only some cases have (local weights, a
+        custom input's content) is absent from the others, so that their hashes stay."""
+        recipe = {
             "framework": self.framework,
             "builder": self.builder,
             "source": self.source_text(),
             "params": dict(self.params),
-            "inputs": [spec.to_json() for spec in self.inputs],
+            "inputs": [self._input_recipe(spec) for spec in self.inputs],
             "seed": self.seed,
             "samples": self.samples,
             "generator": self.generator,
         }
+        if self.weights is not None:
+            recipe["weights"] = {"sha256": self._weights_digest}
+        return recipe
+
+    def weights_path(self) -> Path | None:
+        """Where the case's local weights are (``None``: it loads none); a
+        :class:`tracker.errors.CaseFileError` naming the case and the path if they are missing."""
+        if self.weights is None:
+            return None
+        return local_files.resolve(self.weights, owner=f"case {self.id}", what="weights")
+
+    @functools.cached_property
+    def _weights_digest(self) -> str:
+        return local_files.digest(self.weights_path())  # type: ignore[arg-type]
+
+    def _input_recipe(self, spec: InputSpec) -> dict[str, Any]:
+        """An input as hashed: a custom one with its content (``content``): the callable's
+        source (what ``tracker repro`` regenerates the values with), or the file's SHA-256."""
+        data = spec.to_json()
+        if spec.kind != "custom":
+            return data
+        source = str(spec.source)
+        if custom_inputs.is_file(source):
+            path = local_files.resolve(source, owner=f"case {self.id}", what=f"input {spec.name!r} arrays")
+            data["content"] = {"sha256": local_files.digest(path)}
+            return data
+        module, _, attribute = source.partition(":")
+        try:
+            data["content"] = {"code": builder_source(module, attribute.split(".")[0])}
+        except InternalError as error:
+            raise PluginError(f"case {self.id}: the values of input {spec.name!r} come from {source}, whose "
+                              f"source cannot be read: {error}",
+                              hint="name a top-level callable of a module of the plugin, as builders are named") \
+                from None
+        return data
 
     @functools.cached_property
     def content_hash(self) -> str:

@@ -33,6 +33,10 @@ class PluginError(TrackerError):
     exit_code = 4
 
 
+class CaseFileError(PluginError):
+    """A file a case names (its weights, its input arrays) is missing or named wrongly."""
+
+
 class StoreError(TrackerError):
     """The result store cannot be opened, is in use, or has an unknown schema."""
 

@@ -13,12 +13,13 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tracker import custom_inputs
 from tracker.errors import InternalError
 
 if TYPE_CHECKING:
     import numpy as np
 
-KINDS = ("normal", "uniform", "image", "tokens", "mask", "int", "bool", "audio", "constant")
+KINDS = ("normal", "uniform", "image", "tokens", "mask", "int", "bool", "audio", "constant", "custom")
 
 # ImageNet statistics: images are normalised as the torchvision/Keras pipelines do.
 _IMAGE_MEAN = (0.485, 0.456, 0.406)
@@ -34,12 +35,17 @@ class InputSpec:
         ``layout`` ``NCHW`` or ``NHWC``), ``tokens`` (integer ids in [low, high): give
         the vocabulary size as ``high``), ``mask`` (1s then trailing 0s of padding per
         row, at least half 1s), ``int`` (integers in [low, high), negatives allowed),
-        ``bool``, ``audio`` (log-mel-like features), ``constant`` (all ``low``).
+        ``bool``, ``audio`` (log-mel-like features), ``constant`` (all ``low``), ``custom``
+        (the plugin's own values, from ``source``: :mod:`tracker.custom_inputs`).
     :param dynamic: the dimensions a converter may export as dynamic, as ``(axis, name)``
         pairs: ``((0, "batch"), (1, "sequence"))``. Inputs that share a name share the
         dimension (``input_ids`` and ``attention_mask``). An oracle may run the
         artifact with these dimensions resized (``resized`` extra inputs); a converter asked for a dynamic
         export (option ``dynamic = true``) declares them so.
+    :param source: for ``custom`` only: ``"package.module:callable"``, called as
+        ``fn(rng, shape, dtype)`` with this input's seeded NumPy Generator, or the location
+        of an ``.npz`` file of the plugin's (``"package.module:inputs.npz"``, or an absolute
+        path) holding an array named as the input, samples along its first axis.
     """
 
     name: str
@@ -50,10 +56,17 @@ class InputSpec:
     high: float | None = None
     layout: str = "NCHW"
     dynamic: tuple[tuple[int, str], ...] = ()
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InternalError(f"input {self.name!r}: unknown kind {self.kind!r}; use one of {KINDS}")
+        if self.kind == "custom":
+            problem = custom_inputs.source_problem(self.source)
+            if problem:
+                raise InternalError(f"input {self.name!r} of kind 'custom' {problem}")
+        elif self.source is not None:
+            raise InternalError(f"input {self.name!r}: a source is for inputs of kind 'custom', not {self.kind!r}")
         object.__setattr__(self, "shape", tuple(int(d) for d in self.shape))
         dynamic = tuple((int(axis), str(name)) for axis, name in self.dynamic)
         for axis, name in dynamic:
@@ -69,12 +82,17 @@ class InputSpec:
             data["dynamic"] = [list(pair) for pair in self.dynamic]
         else:
             del data["dynamic"]
+        if self.source is None:
+            del data["source"]
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> InputSpec:
+        """The input of :meth:`to_json`'s data, or of a case recipe's (whose custom inputs
+        also hold their ``content``: see :meth:`tracker.cases.ModelCase.recipe`)."""
         dynamic = tuple(tuple(pair) for pair in data.get("dynamic", ()))
-        return cls(**{**data, "shape": tuple(data["shape"]), "dynamic": dynamic})
+        fields = {key: value for key, value in data.items() if key != "content"}
+        return cls(**{**fields, "shape": tuple(data["shape"]), "dynamic": dynamic})
 
     def resized(self, sizes: Mapping[str, int]) -> InputSpec:
         """This input with its dynamic dimensions named in ``sizes`` set to those sizes."""
@@ -97,11 +115,11 @@ def make_inputs(specs: Sequence[InputSpec], seed: int, sample: int) -> list[np.n
     arrays = []
     for index, spec in enumerate(specs):
         rng = np.random.Generator(np.random.PCG64(_seed_for(seed, sample, index)))
-        arrays.append(_make_one(spec, rng))
+        arrays.append(_make_one(spec, rng, sample))
     return arrays
 
 
-def _make_one(spec: InputSpec, rng: Any) -> np.ndarray:
+def _make_one(spec: InputSpec, rng: Any, sample: int) -> np.ndarray:
     import numpy as np
 
     shape, kind = spec.shape, spec.kind
@@ -129,6 +147,8 @@ def _make_one(spec: InputSpec, rng: Any) -> np.ndarray:
         array = rng.random(shape) < 0.5
     elif kind == "audio":
         array = _audio(shape, rng)
+    elif kind == "custom":
+        return custom_inputs.make(spec, rng, sample)
     else:  # constant
         array = np.full(shape, 0.0 if spec.low is None else spec.low)
     return np.ascontiguousarray(array.astype(spec.dtype))

@@ -29,6 +29,7 @@ from tracker.outcomes import Outcome
 _NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # a distribution name (PEP 508)
 _PLAIN_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")  # a uuid4 hex, a hash
 _DTYPE = re.compile(r"[a-z][a-z0-9]{0,15}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 HINT = ("a store is untrusted input: this one was damaged or edited; take the result from a store "
         "a sweep wrote, or rerun the pair")
 
@@ -145,6 +146,8 @@ def input_spec(data: Any) -> InputSpec:
             raise refuse(f"input {key}", data.get(key), "text")
     if not _DTYPE.fullmatch(data.get("dtype", "float32")):
         raise refuse("input dtype", data.get("dtype"), "a NumPy dtype name")
+    if data.get("kind") == "custom":
+        custom_content(data.get("content"))
     for key in ("low", "high"):
         bound = data.get(key)
         if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))
@@ -154,6 +157,14 @@ def input_spec(data: Any) -> InputSpec:
         return InputSpec.from_json(data)
     except Exception as error:  # noqa: BLE001 - whatever a malformed recipe raises
         raise refuse("input", data, f"an input recipe ({error})") from None
+
+
+def custom_content(content: Any) -> None:
+    """A custom input's stored content: its callable's source (code, as the model's source
+    is), or the SHA-256 its ``.npz`` file had."""
+    if not isinstance(content, Mapping) or not (
+            isinstance(content.get("code"), str) or _SHA256.fullmatch(str(content.get("sha256", "")))):
+        raise refuse("custom input content", content, "a callable's source or a file's SHA-256")
 
 
 def recipe(data: Any) -> dict[str, Any]:

@@ -72,6 +72,15 @@ def test_unrelated_edits_and_ids_do_not_change_the_hash(tmp_path, monkeypatch):
     assert _case(builder, inputs=(InputSpec("x", (2, 4)),)).content_hash != base.content_hash
 
 
+def test_the_hash_of_a_case_without_custom_inputs_or_weights_is_frozen(tmp_path, monkeypatch):
+    """Computed before custom inputs and local weights existed: what they added to the
+    recipe is absent from the cases that use neither, so stored results keep their case."""
+    builder = _module(tmp_path, monkeypatch, "mods_frozen", BODY)
+    case = _case(builder, inputs=(InputSpec("x", (1, 4)),
+                                  InputSpec("ids", (1, 4), "int64", kind="tokens", high=9, dynamic=((1, "s"),))))
+    assert case.content_hash == "4eb040a386cd87f7"
+
+
 def test_hash_is_the_same_in_another_process(tmp_path, monkeypatch):
     builder = _module(tmp_path, monkeypatch, "mods_f", BODY)
     here = _case(builder).content_hash

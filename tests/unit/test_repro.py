@@ -138,3 +138,82 @@ def test_the_comparison_is_the_first_output_oracles_that_writes_one():
     with pytest.raises(PluginError, match="pipeline's oracles: agreement"):
         comparing_oracle(_Registry(Agreement()), ["agreement"])
 
+
+
+CUSTOM_PLUGIN = '''import numpy as np
+
+SPREAD = 3.0
+
+
+def spread(rng, shape, dtype):
+    return rng.standard_normal(shape) * SPREAD
+
+
+def build(scale):
+    return scale
+'''
+
+
+@pytest.fixture
+def custom_case(tmp_path, monkeypatch):
+    """A case with a callable's input and an .npz file's input, in a plugin ``repro_custom_plugin``."""
+    from tracker.cases import ModelCase
+
+    package = tmp_path / "repro_custom_plugin"
+    package.mkdir()
+    (package / "__init__.py").write_text(CUSTOM_PLUGIN)
+    np.savez(package / "inputs.npz", ids=np.arange(12, dtype=np.int64).reshape(2, 2, 3))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "repro_custom_plugin", raising=False)  # an earlier test's
+    return ModelCase(id="custom-repro", framework="fw", builder="repro_custom_plugin:build", params={"scale": 2},
+                     inputs=(InputSpec("x", (2, 3), kind="custom", source="repro_custom_plugin:spread"),
+                             InputSpec("ids", (2, 3), "int64", kind="custom", source="repro_custom_plugin:inputs.npz")),
+                     seed=5)
+
+
+def _contents(case):
+    return {spec["name"]: spec["content"] for spec in case.recipe()["inputs"]}
+
+
+def test_the_repro_regenerates_a_callables_inputs_and_embeds_an_npz_files(custom_case):
+    code = input_code(custom_case.inputs, custom_case.seed, 1, contents=_contents(custom_case))
+    assert "def spread(rng, shape, dtype):" in code and "SPREAD = 3.0" in code  # regenerated, not embedded
+    assert "base64.b64decode(" in code and "repro_custom_plugin" not in code  # embedded: stands alone
+    namespace = {"np": np}
+    exec(code, namespace)  # noqa: S102 (our own generated code)
+    for spec, want in zip(custom_case.inputs, make_inputs(custom_case.inputs, custom_case.seed, 1), strict=True):
+        got = namespace["inputs"][spec.name]
+        assert got.dtype == want.dtype and np.array_equal(got, want), spec.name
+
+
+def test_a_changed_npz_file_is_not_embedded_as_the_swept_one(custom_case, tmp_path):
+    contents = _contents(custom_case)
+    np.savez(tmp_path / "repro_custom_plugin" / "inputs.npz", ids=np.zeros((2, 2, 3), dtype=np.int64))
+    with pytest.raises(PluginError, match="is not the file the case was swept with"):
+        input_code(custom_case.inputs, custom_case.seed, 0, contents=contents)
+
+
+def test_inputs_whose_source_redefines_a_name_of_the_models_are_refused(custom_case):
+    with pytest.raises(PluginError, match="define SPREAD differently"):
+        input_code(custom_case.inputs, 0, 0, contents=_contents(custom_case), model_source="SPREAD = 4.0\n")
+    assert "SPREAD = 3.0" in input_code(custom_case.inputs, 0, 0, contents=_contents(custom_case),
+                                        model_source="SPREAD = 3.0\n")
+
+
+def test_a_case_with_custom_inputs_gets_a_script_that_runs(custom_case, tmp_path):
+    recipe = custom_case.recipe()
+    failure = _failure(recipe={**recipe, "builder": "somewhere:double", "source": _failure().recipe["source"],
+                               "params": {"scale": 2}})
+    text = script(failure, _Component(REFERENCE), _Component("artifact = 'off by one'\n"),
+                  _Component("outputs = [model(a) + 1 for a in inputs.values()]\n"), Numeric())
+    path = tmp_path / "repro.py"
+    path.write_text(text)
+    process = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=False)
+    assert process.returncode == 1, process.stderr
+    assert "output 0: max abs error 1" in process.stdout and "output 1: 6 of 6 elements differ" in process.stdout
+
+
+def test_a_case_with_local_weights_gets_no_script_but_says_why():
+    failure = _failure(recipe={**_failure().recipe, "weights": {"sha256": "0" * 64}})
+    with pytest.raises(PluginError, match="loads local weights: repro scripts neither embed nor load"):
+        script(failure, _Component(REFERENCE), _Component(""), _Component(""), Numeric())

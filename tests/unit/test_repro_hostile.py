@@ -140,3 +140,16 @@ def test_a_source_only_the_store_has_is_refused_unless_trusted(installed):
     with pytest.raises(StoreError, match="untrusted input"):
         recipe_to_write("double", "ffffffffffffffff", stored, installed, trust_store=False)
     assert recipe_to_write("double", "ffffffffffffffff", stored, installed, trust_store=True)["source"] == stored["source"]
+
+
+@pytest.mark.parametrize(("source", "content"), [
+    (f"pkg:f){CALL}#", {"code": "def f(rng, shape, dtype):\n    return rng.random(shape)\n"}),
+    (PLANT, {"code": ""}),
+    ("pkg:f", {"sha256": PLANT}),
+    ("pkg:f", None),
+], ids=["source-call", "source-lines", "content-digest", "no-content"])
+def test_a_custom_input_of_a_store_is_refused_unless_its_source_and_content_keep_their_rules(source, content):
+    custom = {**InputSpec("x", (3,), kind="custom", source="pkg:f").to_json(), "source": source, "content": content}
+    failure = dataclasses.replace(_honest(), recipe={**_honest().recipe, "inputs": [custom]})
+    with pytest.raises(StoreError, match="input"):
+        _write(failure)

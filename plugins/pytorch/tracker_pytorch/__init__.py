@@ -74,6 +74,11 @@ class PyTorch(Framework):
         with torch.random.fork_rng():
             torch.manual_seed(case.seed)
             model = builder(**case.params)
+            weights = case.weights_path()
+            if weights is not None:
+                from tracker_pytorch.weights import load_weights
+
+                model = load_weights(model, weights, case.id)
         return model.eval()
 
     def run_impl(self, model: Any, inputs: list[Any]) -> Sequence[Any]:

@@ -49,6 +49,11 @@ class TensorFlow(Framework):
         elif not isinstance(model, tf.Module) or not callable(model):
             raise TypeError(f"the builder {case.builder} returned {type(model).__name__}: a TensorFlow "
                             "case's builder returns a keras.Model or a callable tf.Module")
+        weights = case.weights_path()
+        if weights is not None:
+            from tracker_tensorflow.weights import load_weights
+
+            model = load_weights(model, weights, case.id)
         return model
 
     def run_impl(self, model: Any, inputs: list[Any]) -> Sequence[Any]:

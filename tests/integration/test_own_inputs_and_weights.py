@@ -123,6 +123,9 @@ def test_custom_inputs_and_local_weights_convert_run_and_are_in_the_results(on_p
     assert {case: r["outcome"] for case, r in results.items()} == {"own-divide": "ok", "own-weighted": "ok"}, results
     table = tracker("results", "--store", str(store), env=env, check=True).stdout
     assert "own-divide" in table and "own-weighted" in table
+    shown = tracker("models", "show", "own-divide", env=env, check=True).stdout
+    assert "own_cases:inputs.npz" in shown and "own_cases.inputs:divisors" in shown
+    assert f"weights:     {weights}" in tracker("models", "show", "own-weighted", env=env, check=True).stdout
     recipes = {r["case_id"]: r["recipe"] for r in stored(store, "SELECT case_id, recipe FROM cases")}
     assert '"weights"' in recipes["own-weighted"] and '"content"' in recipes["own-divide"]
 

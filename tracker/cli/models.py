@@ -8,6 +8,7 @@ from collections import Counter
 
 from tracker.cases import known_sets, manifest_hash, select
 from tracker.errors import PluginError, SelectionError
+from tracker.inputs import InputSpec
 from tracker.registry import Registry
 from tracker.render import render_table
 
@@ -51,6 +52,13 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _values(spec: InputSpec) -> str:
+    """Where an input's values come from: its range, or a custom input's source."""
+    if spec.source is not None:
+        return spec.source
+    return "" if spec.low is None and spec.high is None else f"[{spec.low}, {spec.high})"
+
+
 def _show(registry: Registry, case_id: str) -> int:
     try:
         case = registry.case(case_id)
@@ -64,12 +72,13 @@ def _show(registry: Registry, case_id: str) -> int:
     print(f"builder:     {case.builder}({json.dumps(dict(case.params))})   seed {case.seed}")
     if case.generator:
         print(f"generator:   {case.generator}")
+    if case.weights:
+        print(f"weights:     {case.weights}   sha256 {case.recipe()['weights']['sha256'][:16]}")
     print(f"description: {case.description}")
     print(f"inputs ({case.samples} samples):")
     print(render_table(
-        ["name", "shape", "dtype", "kind", "range"],
-        [[s.name, "x".join(map(str, s.shape)), s.dtype, s.kind,
-          "" if s.low is None and s.high is None else f"[{s.low}, {s.high})"] for s in case.inputs],
+        ["name", "shape", "dtype", "kind", "range or source"],
+        [[s.name, "x".join(map(str, s.shape)), s.dtype, s.kind, _values(s)] for s in case.inputs],
     ))
     print("\ndefinition:\n")
     print(case.source_text())

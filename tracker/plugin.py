@@ -42,8 +42,10 @@ Everything a plugin may use of the core is importable from this module (``__all_
 the base classes and the values they exchange, and a few helpers: :func:`load_object`
 (``"module:attribute"`` to an object), :func:`missing_modules` (which modules cannot be
 found, nothing imported), :func:`exception_chain` (an exception and its causes, to
-classify a failure), :data:`FAILURE_STAGES` (what :meth:`Converter.failure_stage` may
-return) and :class:`ConfigError` (a bad option in ``envs/``). Plugins import nothing
+classify a failure), :func:`file_digest` (the SHA-256 of a file, or of a folder's files,
+as a case's weights and ``.npz`` inputs are hashed), :data:`FAILURE_STAGES` (what
+:meth:`Converter.failure_stage` may return) and :class:`ConfigError` (a bad option in
+``envs/``). Plugins import nothing
 else of ``tracker`` (a unit test checks). A plugin that uses another plugin's helpers
 (the tf2onnx converter calls TensorFlow models as :mod:`tracker_tensorflow.calls` says)
 names that plugin's distribution in its ``dependencies``, as it names
@@ -81,6 +83,7 @@ from tracker.api import (
 from tracker.cases import ModelCase
 from tracker.errors import ConfigError
 from tracker.inputs import InputSpec
+from tracker.local_files import digest as file_digest
 from tracker.signatures import exception_chain
 
 hookimpl = pluggy.HookimplMarker("tracker")
@@ -103,6 +106,7 @@ __all__ = [
     "Runtime",
     "Verdict",
     "exception_chain",
+    "file_digest",
     "hookimpl",
     "load_object",
     "missing_modules",

@@ -440,9 +440,9 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, reuse_venv=True, tags=["tests"])
 def integration(session: nox.Session) -> None:
-    """Integration tests: real conversions of small models with torch, onnx, onnxruntime."""
+    """Integration tests: real conversions of small models with torch, onnx, onnxruntime; a folder of ONNX files."""
     install_test_env(session, [*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles",
-                                                             "synthetic"])], INTEGRATION_PINS)
+                                                             "synthetic", "onnx-files"])], INTEGRATION_PINS)
     _pytest(session, ["tests/integration"], "-m", "not tensorflow and not coreml")
 
 

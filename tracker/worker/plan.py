@@ -71,13 +71,14 @@ def selected(cases: Sequence[ModelCase], pair: Pair, model_set: str | None, patt
     :param unavailable: why the pair's framework is unusable here, if it is: the error
         says it when no case of that framework is registered (a framework whose cases come
         from a folder that is not configured)."""
+    if unavailable and not any(c.framework == pair.framework for c in cases):
+        raise SelectionError(f"no {pair.framework} case is registered",
+                             hint=f"the {pair.framework} framework is not usable here: {unavailable}")
     chosen = select(cases, model_set=model_set, patterns=patterns, frameworks=[pair.framework])
     if not chosen:
-        hint = _where_the_cases_are(cases, pair.framework, model_set, plugins or {})
-        if unavailable and not any(c.framework == pair.framework for c in cases):
-            hint = f"the {pair.framework} framework is not usable here: {unavailable}"
         raise SelectionError(
-            f"no {pair.framework} case in the selection (set {model_set!r}, patterns {list(patterns)})", hint=hint)
+            f"no {pair.framework} case in the selection (set {model_set!r}, patterns {list(patterns)})",
+            hint=_where_the_cases_are(cases, pair.framework, model_set, plugins or {}))
     if shard is not None:  # may leave none of a small selection: not an error
         chosen = [c for c in chosen if shard.holds(c.id)]
     return chosen

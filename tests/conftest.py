@@ -74,6 +74,21 @@ def store_v1(tmp_path: Path) -> Path:
     return path
 
 
+def nox_or_tracker(directory: Path, variables: dict[str, str], *command: str,
+                   nox: bool = False) -> subprocess.CompletedProcess[str]:
+    """``nox`` (this project's noxfile, its environments in ``directory/nox-envs``) or
+    ``python -m tracker`` with ``command``, run in ``directory`` with these environment
+    ``variables`` and no plugin switches; it must succeed. For the end-to-end tests."""
+    env = {**os.environ, **variables}
+    for name in ("TRACKER_PLUGIN_MODULES", "TRACKER_PLUGINS"):
+        env.pop(name, None)
+    head = ([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(directory / "nox-envs")]
+            if nox else [sys.executable, "-m", "tracker"])
+    process = subprocess.run([*head, *command], capture_output=True, text=True, env=env, timeout=1800, cwd=directory)
+    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-4000:]
+    return process
+
+
 def documented_cli_install() -> list[str]:
     """The one command the README gives to install the ``tracker`` command with the built-in
     plugins (``pip install -r requirements-cli.txt``), as argv; run in the clone's root."""

@@ -6,16 +6,14 @@ re-syncs the environments and computes the edited case again."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, stored
+from conftest import ROOT, nox_or_tracker, stored
 
 EXAMPLE = Path(__file__).parent / "my-project"
 GUIDE = ROOT / "docs" / "own-models.md"
@@ -30,15 +28,8 @@ def test_the_guides_files_are_the_example_the_tests_run():
 
 
 def _run(project: Path, *command: str, nox: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TRACKER_MATRIX": str(project / "matrix.toml"),
-           "TRACKER_STORE": str(project / "store.duckdb")}
-    for name in ("TRACKER_PLUGIN_MODULES", "TRACKER_PLUGINS"):
-        env.pop(name, None)
-    head = ([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "--envdir", str(project / "nox-envs")]
-            if nox else [sys.executable, "-m", "tracker"])
-    process = subprocess.run([*head, *command], capture_output=True, text=True, env=env, timeout=1800, cwd=project)
-    assert process.returncode == 0, process.stdout[-4000:] + process.stderr[-4000:]
-    return process
+    return nox_or_tracker(project, {"TRACKER_MATRIX": str(project / "matrix.toml"),
+                                    "TRACKER_STORE": str(project / "store.duckdb")}, *command, nox=nox)
 
 
 @pytest.mark.e2e

@@ -132,7 +132,10 @@ def test_a_case_is_its_files_bytes_not_their_place(models, tmp_path, monkeypatch
     assert {case for case in after if after[case] != changed[case]} == {"onnx-external", "onnx-square", "onnx-add"}
 
 
-def test_without_a_folder_the_sweep_says_how_to_name_one(store):
+def test_without_a_folder_or_a_file_in_it_the_sweep_says_what_to_do(store, tmp_path):
     run = tracker("run", "--pair", _pair(), "--store", str(store), env=_env(None), timeout=300)
     assert run.returncode != 0
     assert "the onnx-files framework is not usable here: no folder of ONNX files: set TRACKER_ONNX_DIR" in run.stderr
+    run = tracker("run", "--pair", _pair(), "--store", str(store), env=_env(tmp_path), timeout=300)
+    assert run.returncode != 0
+    assert f"TRACKER_ONNX_DIR={tmp_path} holds no *.onnx file" in run.stderr

@@ -51,10 +51,13 @@ class OnnxFiles(Framework):
     preload = ("onnx", "onnx.reference")
 
     def unavailable_reason(self) -> str | None:
+        """No folder configured, or no model file in it (then it has no case to run), or no onnx."""
         try:
-            folder.configured_directory()
+            directory = folder.configured_directory()
         except folder.FolderError as error:
             return str(error)
+        if not folder.model_files(directory):
+            return f"{folder.DIRECTORY_VARIABLE}={directory} holds no *{folder.MODEL_SUFFIX} file"
         return super().unavailable_reason()
 
     def build_impl(self, case: ModelCase) -> Any:

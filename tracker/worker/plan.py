@@ -63,14 +63,15 @@ def check_converter(pair: Pair, converter: Converter) -> None:
 
 def selected(cases: Sequence[ModelCase], pair: Pair, model_set: str | None, patterns: Sequence[str],
              shard: Shard | None, plugins: Mapping[str, Sequence[str]] | None = None,
-             unavailable: str | None = None) -> list[ModelCase]:
+             framework: Framework | None = None) -> list[ModelCase]:
     """The pair framework's cases of the selection (and of the shard, if any).
 
     :param plugins: plugin name -> the ids of the cases it registers, for the error that
         says which plugins registered none in the set asked for.
-    :param unavailable: why the pair's framework is unusable here, if it is: the error
-        says it when no case of that framework is registered (a framework whose cases come
-        from a folder that is not configured)."""
+    :param framework: the pair's framework: when no case of it is registered and it is
+        unusable here, the error says why (a framework whose cases come from a folder that
+        is not configured)."""
+    unavailable = framework.unavailable_reason() if framework is not None else None
     if unavailable and not any(c.framework == pair.framework for c in cases):
         raise SelectionError(f"no {pair.framework} case is registered",
                              hint=f"the {pair.framework} framework is not usable here: {unavailable}")

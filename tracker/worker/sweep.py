@@ -122,9 +122,8 @@ class Sweep:
 
     def _selected(self, registry: Registry) -> list[ModelCase]:
         options = self.options
-        framework = registry.frameworks.get(self.pair.framework)
         return plan.selected(registry.cases, self.pair, options.model_set, options.patterns, options.shard,
-                             registry.model_plugins(), framework.unavailable_reason() if framework else None)
+                             registry.model_plugins(), registry.frameworks.get(self.pair.framework))
 
     def _applicable(self, converter: Converter, cases: list[ModelCase]) -> list[ModelCase]:
         kept, reasons = plan.applicable(cases, converter, self.pair.options)

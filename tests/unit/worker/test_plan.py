@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from conftest import FAKES
-from tracker.api import Converter, Oracle, Runtime
+from tracker.api import Converter, Framework, Oracle, Runtime
 from tracker.cases import ModelCase
 from tracker.errors import ConfigError, SelectionError
 from tracker.inputs import InputSpec
@@ -27,6 +27,24 @@ def _case(case_id: str, **changes) -> ModelCase:
     fields = dict(id=case_id, framework=_pair().framework, builder="tracker_fake_plugin:affine", params={},
                   inputs=(InputSpec("x", (1, 2)),), sets=frozenset({"default"}))
     return ModelCase(**{**fields, **changes})
+
+
+class _Framework(Framework):
+    """A framework unusable here, for a reason."""
+
+    name = "f"
+
+    def __init__(self, reason):
+        self.reason = reason
+
+    def unavailable_reason(self):
+        return self.reason
+
+    def build_impl(self, case):
+        raise NotImplementedError
+
+    def run_impl(self, model, inputs):
+        raise NotImplementedError
 
 
 class _Converter(Converter):
@@ -94,12 +112,13 @@ def test_an_empty_selection_names_the_sets_there_are_and_the_plugins_with_none_i
     assert f"no installed plugin registers a {framework} case" in error.value.hint
     # a framework whose cases come from somewhere not configured says why it has none
     why = "no folder of ONNX files: set TRACKER_ONNX_DIR"
+    unusable = _Framework(why)
     for others in (cases[2:], []):  # whether or not other frameworks' cases make the set exist
         with pytest.raises(SelectionError, match=f"no {framework} case is registered") as error:
-            plan.selected(others, _pair(), "default", (), None, unavailable=why)
+            plan.selected(others, _pair(), "default", (), None, framework=unusable)
         assert error.value.hint == f"the {framework} framework is not usable here: {why}"
     with pytest.raises(SelectionError) as error:  # with cases of its own, the sets they are in are the hint
-        plan.selected(cases, _pair(), "default", (), None, unavailable=why)
+        plan.selected(cases, _pair(), "default", (), None, framework=unusable)
     assert error.value.hint.startswith(f"the {framework} cases are in the sets")
 
 

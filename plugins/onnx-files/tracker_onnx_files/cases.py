@@ -31,7 +31,8 @@ def case_of(path: Path) -> ModelCase:
     try:
         declared = graph.read(path)
     except Exception as exc:  # noqa: BLE001 - any parse failure is this file's problem
-        problems.append(f"{path.name} cannot be read as an ONNX model ({type(exc).__name__}: {_first_line(exc)}): "
+        message = _first_line(exc).replace(str(path.parent), "")  # the problem is hashed: not the folder's place
+        problems.append(f"{path.name} cannot be read as an ONNX model ({type(exc).__name__}: {message}): "
                         "is it a whole .onnx file? Replace it, or move it out of the folder")
     else:
         lines += [f"declared input: {item.describe()}" for item in declared.inputs]

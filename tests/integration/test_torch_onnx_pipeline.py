@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, stored, tracker
+from conftest import FIXTURES, ROOT, stored, tracker
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +32,16 @@ def _pair(variant: str) -> str:
 
 
 def test_every_builtin_plugin_is_usable_here():
-    process = tracker("plugins", "--json", env=_env(), check=True)
-    rows = json.loads(process.stdout)
+    # onnx-files is, given a folder of ONNX files to read; without one, it says so
+    folder = {"TRACKER_ONNX_DIR": str(FIXTURES / "onnx-folder")}
+    rows = json.loads(tracker("plugins", "--json", env=_env() | folder, check=True).stdout)
     unusable = [r for r in rows if not r["usable"]]
     assert not unusable
-    assert {r["name"] for r in rows} >= {"pytorch", "torch.onnx", "onnxruntime", "onnx-checker", "numeric"}
+    assert {r["name"] for r in rows} >= {"pytorch", "torch.onnx", "onnxruntime", "onnx-checker", "numeric",
+                                         "onnx-files", "identity"}
+    rows = json.loads(tracker("plugins", "--json", env=_env(), check=True).stdout)
+    assert [(r["name"], r["reason"].split(":")[0]) for r in rows if not r["usable"]] == [
+        ("onnx-files", "no folder of ONNX files")]
 
 
 @pytest.mark.parametrize(("variant", "opset"), [("torchscript", 17), ("dynamo", 18)])

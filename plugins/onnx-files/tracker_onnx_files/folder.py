@@ -1,9 +1,10 @@
 """The folder of ONNX files: where it is, which files are cases, what each is called and
 what its bytes hash to. Nothing here reads a model.
 
-The folder is named by the environment variable ``TRACKER_ONNX_DIR`` (absolute, or
-relative to the directory ``nox`` or ``tracker`` is started in); nox hands it to every
-environment it builds, as it hands every variable. Each ``*.onnx`` file directly in it
+The folder is named by the environment variable ``TRACKER_ONNX_DIR``, best by an absolute
+path: a relative one is taken from the working directory of the process that reads it,
+which under ``nox`` is the clone's root. nox hands it to every environment it builds, as
+it hands every variable. Each ``*.onnx`` file directly in it
 is a case (subfolders are not searched), with ``<name>.npz`` beside it as its inputs when
 there is one.
 """

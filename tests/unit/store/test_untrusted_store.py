@@ -41,7 +41,8 @@ def test_a_truncated_store_is_one_line(planted):
 @pytest.mark.parametrize("command", ["results", "report"])
 @pytest.mark.parametrize("sql, named", [
     ("UPDATE meta SET value = 'five' WHERE key = 'schema_version'", "'five'"),
-    ("UPDATE results SET outcome = 'exploded' WHERE result_id = (SELECT min(result_id) FROM results)", "'exploded'"),
+    # every row: result ids are random, and one row alone may be a superseded definition's that `results` hides
+    ("UPDATE results SET outcome = 'exploded'", "'exploded'"),
 ])
 def test_a_value_this_tracker_cannot_read_is_one_line_naming_it(planted, command, sql, named):
     con = duckdb.connect(str(planted))

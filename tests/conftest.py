@@ -3,6 +3,7 @@ store as a version-1 tracker left it."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -53,6 +54,20 @@ def stored(store: Path, sql: str = "SELECT * FROM results", params=()) -> list[d
 
     with Store.open(store, read_only=True) as handle:
         return handle.query(sql, params)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tensorflow_threads_as_in_a_worker():
+    """Tests that run TensorFlow in pytest's own process get its thread pools set before its
+    first op, as the tracker's workers set them (``configure_threads``), whichever test runs
+    first. Left to TensorFlow's defaults (a Keras model a test saved before the tracker built
+    anything), TensorFlow 2.21 crashed in a batched matmul of a synthetic case later in the
+    same process (SIGSEGV, CI of 14f081a)."""
+    if importlib.util.find_spec("tensorflow") and importlib.util.find_spec("tracker_tensorflow"):
+        from tracker_tensorflow.calls import configure_threads
+
+        configure_threads()
+    yield
 
 
 @pytest.fixture

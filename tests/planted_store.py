@@ -11,6 +11,7 @@ Variant torchscript has onnxruntime 1.9.0 and 1.20.1 only.
 from __future__ import annotations
 
 import dataclasses
+import statistics
 
 from tracker_fake_plugin import fake_case
 
@@ -53,6 +54,16 @@ def _drifts(ort, script):
 
 def _slows(ort, script):
     return {"seconds": 0.050 if ort == "1.20.1" else 0.020}
+
+
+def _noisy(ort, script):  # x1.6 in the medians, but the samples overlap: no slowdown
+    if ort != "1.20.1":
+        return {"samples": [0.012, 0.014, 0.016, 0.018, 0.020, 0.022, 0.024, 0.050, 0.055, 0.060, 0.065]}
+    return {"samples": [0.013, 0.015, 0.017, 0.019, 0.021, 0.036, 0.045, 0.051, 0.056, 0.061, 0.066]}
+
+
+def _one_sample(ort, script):  # x42.9 on one run per side (a scheduler's hiccup): not a verdict
+    return {"samples": [0.0002]} if ort != "1.20.1" else {"samples": [0.0085]}
 
 
 def _not_runnable(ort, script):  # converted and checked, not runnable here (CoreML off macOS)
@@ -125,6 +136,11 @@ EXPECTED = {  # kind, case, axis, before, after, context
 }
 
 
+def _samples_around(median: float | None) -> list[float]:
+    """Eleven runs within 5 % of ``median``, as a quiet machine times a small model."""
+    return [] if median is None else [median * (1 + 0.01 * k) for k in range(-5, 6)]
+
+
 def _environment(variant: str, ort: str, script: str | None, sympy: str = "1.14.0"):
     requested = {"torch": "==2.13.0", "onnxruntime": f"=={ort}"}
     if script:
@@ -158,6 +174,10 @@ def _record(store: Store, variant: str, ort: str, script: str | None, planted: l
         metrics = {"max_abs_error": spec["error"]} if judged else {}
         verdicts = spec.get("verdicts") or [VerdictRecord("numeric", spec["outcome"] == "ok")]
         verdicts = [v if v.oracle != "numeric" else dataclasses.replace(v, metrics=metrics) for v in verdicts]
+        samples = spec.get("samples") or _samples_around(spec["seconds"])
+        if judged and samples:
+            verdicts.append(VerdictRecord("performance", None, metrics={"latency_seconds": statistics.median(samples)},
+                                          samples={"latency_seconds": tuple(samples)}))
         store.record_result(ResultRecord(
             run_id=run_id, env_id=env.env_id, config_key=f"config-{variant}", pipeline="torch-onnx",
             variant=variant, framework="pytorch", converter="torch.onnx", runtime="onnxruntime",
@@ -179,6 +199,18 @@ def build_planted_store(path) -> None:
                 _record(store, "dynamo", ort, script, [(cases[n], plan) for n, plan in DYNAMO.items()])
         for ort in ("1.9.0", "1.20.1"):
             _record(store, "torchscript", ort, None, [(cases["breaks"], _breaks)])
+
+
+# a store of its own (the counts of the main one stay): latencies that look slower but are not
+LATENCY = {"slows": _slows, "noisy": _noisy, "one-sample": _one_sample, "steady": _steady}
+
+
+def build_latency_store(path) -> None:
+    cases = {name: fake_case(name) for name in LATENCY}
+    with Store.open(path) as store:
+        store.record_cases(list(cases.values()))
+        for ort in ORT:
+            _record(store, "dynamo", ort, "0.9.0", [(cases[n], plan) for n, plan in LATENCY.items()])
 
 
 def _found(path, **options):

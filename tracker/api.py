@@ -418,6 +418,7 @@ class Evidence:
     artifact_format: str
     options: Mapping[str, Any]  # this oracle's configuration (tolerances...)
     converter_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    converter_notes: tuple[str, ...] = ()  # what the converter warned or logged while it converted
     inputs: list[list[Any]] | None = None  # per input set
     expected: list[list[Any]] | None = None  # reference outputs, per input set
     actual: list[list[Any]] | None = None  # runtime outputs, per input set
@@ -440,12 +441,17 @@ class Verdict:
         threshold can be applied later without re-running.
     :param message: for a failure, what was wrong and what threshold was needed.
     :param subkind: an optional refinement of the failure (``"nan"``, ``"shape"``).
+    :param samples: repeated measurements by name (seconds of each timed run of a metric
+        declared in the role ``latency``, under that metric's name): stored as they are,
+        so that a slowdown between versions is judged on the spread of both sides, not on
+        one number (:mod:`tracker.analysis.latency`).
     """
 
     passed: bool | None
     metrics: dict[str, float] = dataclasses.field(default_factory=dict)
     message: str = ""
     subkind: str | None = None
+    samples: dict[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return self.passed is True
@@ -477,6 +483,8 @@ METRIC_ROLES = {
     "drift": "the error size of a result: its drift between versions, the error column of "
              "`tracker history` and the error size per environment of a report are measured on it",
     "report": "a column of a report's conversion-quality table, one value per environment",
+    "latency": "the runtime's latency on a result (a median, in seconds) whose repeated samples the oracle "
+               "gives under the same name (Verdict.samples): slowdowns between versions are judged on them",
 }
 # How a report folds a metric over an environment's results (:attr:`MetricDeclaration.aggregate`).
 METRIC_AGGREGATES = {

@@ -28,6 +28,10 @@ DRIFT_BY_RESULT = """
     WHERE d.role = 'drift'
     GROUP BY m.result_id"""
 
+# SQL: the latency metric's value (a median, seconds) of each result that has one, chosen
+# as the drift metric is. Needs :func:`declare`.
+LATENCY_BY_RESULT = DRIFT_BY_RESULT.replace("d.role = 'drift'", "d.role = 'latency'")
+
 
 @dataclasses.dataclass(frozen=True)
 class ReportColumn:

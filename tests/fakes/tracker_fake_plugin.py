@@ -98,6 +98,11 @@ def _misbehave(fault: str) -> None:
         os._exit(3)
     elif fault == "unsupported":
         raise RuntimeError("Exporting the operator 'fake::Frobnicate' to ONNX is not supported")
+    elif fault == "incompatible":  # as onnxscript 0.5.7 beside torch 2.13: its own machinery is not there
+        try:
+            import tracker_fake_plugin_machinery_for_torch_2_11  # noqa: F401
+        except ModuleNotFoundError as missing:
+            raise RuntimeError("Failed to convert the exported program to an ONNX model") from missing
 
 
 class NumpySaver(Converter):
@@ -201,7 +206,7 @@ CASES = [
     fake_case("fake-slow-5", delay=1.0, sets=("slow",)),
     fake_case("fake-slow-6", delay=1.0, sets=("slow",)),
 ]
-for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "unsupported",
+for _fault in ("segfault", "abort", "hang", "memory", "huge_message", "exit", "unsupported", "incompatible",
                "perturb", "nan", "runtime_abort"):
     CASES.append(fake_case(f"fake-{_fault.replace('_', '-')}", _fault, sets=("faults",)))
 # runtime failures to localize: one refusal (that the reference runs, or not) and a runtime bug

@@ -100,6 +100,23 @@ def test_a_converter_writing_another_opset_than_asked_is_flagged(tmp_path):
     assert result["outcome"] == "invalid_model" and result["fault_location"] == "converter"
 
 
+def test_the_exporters_reason_for_keeping_another_opset_is_in_the_verdict(tmp_path):
+    """The dynamo exporter asked for opset 17 writes 18 where ONNX's version converter has no
+    adapter down from 18 (BitwiseAnd is new in 18): torch.onnx only logs why; the checker's
+    message keeps it."""
+    store = tmp_path / "bitwise.duckdb"
+    env = {k: v for k, v in _env(tmp_path).items() if k != "TRACKER_PLUGIN_MODULES"}
+    process = tracker("run", "--pair", _pair(dynamo=True), "--store", str(store), "--models", "op-bitwise-logic",
+                      env=env, timeout=900)
+    assert process.returncode == 0, process.stdout + process.stderr
+    (checker,) = stored(store, "SELECT * FROM verdicts WHERE oracle = 'onnx-checker'")
+    assert checker["subkind"] == "opset_mismatch", checker
+    assert "asked for opset 17, the artifact declares 18. The converter said: " in checker["message"]
+    assert "No Previous Version of BitwiseAnd" in checker["message"], checker["message"]
+    (notes,) = stored(store, "SELECT notes FROM conversions")
+    assert "target version 17" in notes["notes"]
+
+
 @pytest.mark.filterwarnings("ignore")  # torch's deprecation warnings are not the failures wanted here
 def test_the_stage_of_real_torch_onnx_failures():
     import torch

@@ -14,9 +14,11 @@ one step, judged by these rules:
   declares in the role ``drift``, a maximum absolute error: :mod:`tracker.declarations`)
   grew ``drift_ratio`` (10) times or more, counted from at least ``error_floor`` (1e-6):
   0 -> 5e-7 is float noise, 0 -> 2e-5 is a warning;
-- ``slowdown``: ``ok`` on both sides and ``run_seconds`` (the runtime running the model on
-  its input sets) grew ``latency_ratio`` (1.5) times or more, counted from at least
-  ``latency_floor`` (5 ms): 1 ms -> 4 ms is timer noise, 1 ms -> 50 ms is a slowdown;
+- ``slowdown``: ``ok`` on both sides and the latency (the metric an oracle declares in the
+  role ``latency``, a median over repeated runs) grew ``latency_ratio`` (1.5) times or more
+  by at least ``latency_floor`` (5 ms) or the timing noise measured on the machine, and the
+  samples of the two sides say so with a rank test (:mod:`tracker.analysis.latency`): one
+  run per side, or samples that overlap, is not a slowdown;
 - ``hidden_fix`` and ``hidden_regression``: a failure on both sides, so the outcome says
   nothing, but one oracle's verdict flipped (failed -> passed, passed -> failed) behind it.
   The oracles after a failed artifact oracle still judge the outputs, so an error
@@ -46,9 +48,10 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tracker.analysis import latency
 from tracker.analysis.axes import Context, Group, describe_versions
 from tracker.analysis.layout import Layout, axes_to_follow
-from tracker.declarations import DRIFT_BY_RESULT, declare
+from tracker.declarations import DRIFT_BY_RESULT, LATENCY_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
 from tracker.outcomes import LOCALIZATION_PREFIX
@@ -56,6 +59,7 @@ from tracker.store import Store
 from tracker.store.views import LATEST_CASES, version_key
 
 KINDS = ("regression", "hidden_regression", "signature_change", "drift", "slowdown", "fix", "hidden_fix")
+MAX_SAMPLES = 10_000  # read from a store per result: more is not a measurement this tracker took
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +70,13 @@ class Rules:
     error_floor: float = 1e-6
     latency_ratio: float = 1.5
     latency_floor: float = 0.005
+    latency_alpha: float = 0.01
+    latency_min_samples: int = 5
     include_env_errors: bool = False
+
+    def latency(self) -> latency.LatencyRules:
+        return latency.LatencyRules(self.latency_ratio, self.latency_floor, self.latency_alpha,
+                                    self.latency_min_samples)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,9 +88,10 @@ class Side:
     outcome: str
     signature: str | None
     max_abs_error: float | None
-    run_seconds: float | None
+    latency_seconds: float | None  # the median of the latency samples
     label: str = ""  # the environment's name: `nox -s "sweep(LABEL)"` runs it again
     subkind: str | None = None
+    result_id: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +108,7 @@ class Transition:
     after: Side
     also_changed: tuple[tuple[str, str | None, str | None], ...]  # incidental packages
     oracle: str | None = None  # the oracle whose verdict flipped (hidden_fix, hidden_regression)
+    note: str = ""  # what carried the verdict (a slowdown: medians, the rank test's p, the floor)
 
     @property
     def behind(self) -> str:
@@ -133,14 +145,17 @@ configs AS (       -- numbered, like cases and series: the window sorts on one n
 ),
 errors AS ({DRIFT_BY_RESULT}
 ),
+latencies AS ({LATENCY_BY_RESULT}
+),
 base AS MATERIALIZED (   -- narrow rows (the window's cost is in its payload): no strings kept
     SELECT l.case_no, c.config_no, r.rowid AS row, r.env_id, r.pipeline, r.variant,
            r.created_at, r.outcome IN ('ok', 'not_runnable') AS ok, hash(r.outcome, r.signature) AS failure,
-           r.run_seconds AS seconds, e.value AS error
+           t.value AS seconds, e.value AS error
     FROM results r
     JOIN numbered l ON l.case_id = r.case_id AND l.case_hash = r.case_hash
     JOIN configs c ON c.config_key = r.config_key
     LEFT JOIN errors e ON e.result_id = r.result_id
+    LEFT JOIN latencies t ON t.result_id = r.result_id
     WHERE $include_env_errors OR r.outcome <> 'env_error'
 ),
 kept AS (          -- twins stand for one version: the newest result of the case among them
@@ -177,8 +192,8 @@ judged AS (        -- NULL where a rule does not hold
         CASE WHEN before_ok AND ok AND isfinite(before_error) AND isfinite(error)
                   AND error >= $drift_ratio * greatest(before_error, $error_floor)
              THEN 'drift' END AS drift,
-        CASE WHEN before_ok AND ok
-                  AND seconds >= $latency_ratio * greatest(before_seconds, $latency_floor)
+        CASE WHEN before_ok AND ok       -- a candidate: its samples decide (tracker.analysis.latency)
+                  AND seconds >= $latency_ratio * before_seconds AND seconds - before_seconds >= $latency_floor
              THEN 'slowdown' END AS slowdown
     FROM steps
     WHERE before_line = line AND before_rank >= $since_rank
@@ -212,7 +227,8 @@ found AS (
 SELECT j.kind, j.series, j.before_rank, j.rank, r.case_id, r.case_hash, r.config_key,
        r.pipeline, r.variant,
        b.env_id, b.outcome, b.signature, j.before_error, j.before_seconds,
-       r.env_id, r.outcome, r.signature, j.error, j.seconds, b.subkind, r.subkind, j.oracle
+       r.env_id, r.outcome, r.signature, j.error, j.seconds, b.subkind, r.subkind, j.oracle,
+       b.result_id, r.result_id
 FROM found j
 JOIN results r ON r.rowid = j.row           -- the strings, for the few steps reported
 JOIN results b ON b.rowid = j.before_row
@@ -253,16 +269,54 @@ def find_transitions(
         "kinds": list(kinds),
         "localization": LOCALIZATION_PREFIX,
     }
-    declare(store)  # the drift metric of the errors CTE
+    declare(store)  # the drift and latency metrics of the errors and latencies CTEs
     rows = store.con.execute(_QUERY, params).fetchall()
-    return sorted((_transition(layout, row) for row in rows), key=_display_order)
+    found = [_transition(layout, row) for row in rows]
+    return sorted(judge_slowdowns(store, found, rules.latency()), key=_display_order)
+
+
+def judge_slowdowns(store: Store, transitions: list[Transition], rules: latency.LatencyRules) -> list[Transition]:
+    """The candidate slowdowns judged on their results' samples: those the samples do not
+    carry are dropped, the others get the evidence as their note."""
+    candidates = [t for t in transitions if t.kind == "slowdown"]
+    if not candidates:
+        return transitions
+    ids = {rid for t in candidates for rid in (t.before.result_id, t.after.result_id)}
+    samples, noise = latency_evidence(store, ids)
+    kept = []
+    for t in transitions:
+        if t.kind == "slowdown":
+            step = latency.judge(samples.get(t.before.result_id, ()), samples.get(t.after.result_id, ()), rules,
+                                 (noise.get(t.before.result_id), noise.get(t.after.result_id)))
+            if not step.slowdown:
+                continue
+            t = dataclasses.replace(t, note=step.describe())
+        kept.append(t)
+    return kept
+
+
+def latency_evidence(store: Store, result_ids: Iterable[str]) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """The latency samples of these results (of the metric declared in the role ``latency``)
+    and the timing noise measured by the run that computed each."""
+    ids = sorted(result_ids)
+    rows = store.con.execute(
+        """SELECT s.result_id, s."values" FROM samples s
+            JOIN declared_metrics d ON d.oracle = s.oracle AND d.name = s.name AND d.role = 'latency'
+            WHERE list_contains($ids, s.result_id)
+            QUALIFY row_number() OVER (PARTITION BY s.result_id ORDER BY d.priority) = 1""",
+        {"ids": ids}).fetchall()
+    samples = {rid: [float(x) for x in values[:MAX_SAMPLES] if x is not None] for rid, values in rows}
+    noise = dict(store.con.execute(
+        """SELECT r.result_id, n.timer_noise_seconds FROM results r JOIN runs n ON n.run_id = r.run_id
+           WHERE list_contains($ids, r.result_id) AND n.timer_noise_seconds IS NOT NULL""", {"ids": ids}).fetchall())
+    return samples, noise
 
 
 def _transition(layout: Layout, row: tuple[Any, ...]) -> Transition:
     kind, series, before_rank, rank, case_id, case_hash, config_key, pipeline, variant = row[:9]
     group, axis, context = layout.series[series]
-    before = Side(layout.versions[axis][before_rank], *row[9:14], subkind=row[19])
-    after = Side(layout.versions[axis][rank], *row[14:19], subkind=row[20])
+    before = Side(layout.versions[axis][before_rank], *row[9:14], subkind=row[19], result_id=row[22])
+    after = Side(layout.versions[axis][rank], *row[14:19], subkind=row[20], result_id=row[23])
     before, after = (dataclasses.replace(side, label=group.envs[side.env_id].label) for side in (before, after))
     return Transition(
         kind=kind, case_id=case_id, case_hash=case_hash, pipeline=pipeline, variant=variant,

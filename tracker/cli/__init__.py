@@ -16,8 +16,8 @@ from tracker import __version__
 from tracker.cli.sweep_args import OptionParser
 from tracker.errors import StoreError, TrackerError
 
-COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "merge", "export", "repro", "report",
-            "releases", "time", "disk", "cache", "plan-ci"]
+COMMANDS = ["run", "results", "plugins", "models", "regressions", "fixes", "history", "compare", "merge", "export",
+            "repro", "report", "releases", "time", "disk", "cache", "plan-ci"]
 
 
 def build_parser() -> argparse.ArgumentParser:

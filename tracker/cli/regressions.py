@@ -57,9 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_ratio,
         default=Rules.latency_ratio,
         metavar="RATIO",
-        help="a slowdown is a run time this many times the previous one or more "
-        f"(default {Rules.latency_ratio}; run times under {Rules.latency_floor * 1000:g} ms "
-        "count as that floor)",
+        help="a slowdown is a median latency this many times the previous one or more "
+        f"(default {Rules.latency_ratio}), longer by {Rules.latency_floor * 1000:g} ms or the timing noise "
+        f"measured on the machine, and significant in a rank test of the samples (p < {Rules.latency_alpha})",
     )
     parser.add_argument("--all", action="store_true",
                         help="list signature changes, drift warnings and slowdowns case by case too "
@@ -209,8 +209,7 @@ def _detail(t: Transition) -> str:
         ratio = f" (x{after / before:.3g})" if before else ""
         return f"max abs error {before:.2g} -> {after:.2g}{ratio}"
     if t.kind == "slowdown":
-        before, after = t.before.run_seconds or 0.0, t.after.run_seconds or 0.0
-        return f"run {before * 1000:.1f} ms -> {after * 1000:.1f} ms (x{after / max(before, 1e-9):.1f})"
+        return t.note
     signature = t.before.signature if t.kind in FIX_KINDS else t.after.signature
     return shorten(signature or "", MAX_SIGNATURE)
 

@@ -66,7 +66,8 @@ def detail(t: Transition) -> str:
                 f"{t.after.outcome}: {t.after.signature or ''}")
     if t.kind == "drift":
         return f"max_abs_error {render_number(t.before.max_abs_error, '?')} -> {render_number(t.after.max_abs_error, '?')}"
-    return f"run {render_number(t.before.run_seconds, '?')} s -> {render_number(t.after.run_seconds, '?')} s"
+    return t.note or f"latency {render_number(t.before.latency_seconds, '?')} s -> " \
+        f"{render_number(t.after.latency_seconds, '?')} s"
 
 
 def summary(steps: Iterable[Step]) -> str:

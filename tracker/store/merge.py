@@ -49,7 +49,7 @@ class _Rule:
     stamp: str | None = None
 
 
-# every table but meta, in the order a sweep writes them; verdicts and metrics follow results
+# every table but meta, in the order a sweep writes them; verdicts, metrics and samples follow results
 RULES = (
     _Rule("environments", ("env_id",)),
     _Rule("env_packages", ("env_id", "name")),
@@ -60,7 +60,7 @@ RULES = (
     _Rule("conversions", ("conversion_key",), "{t}.created_at"),
     _Rule("results", ("env_id", "config_key", "case_id", "case_hash"), "{t}.created_at"),
 )
-FOLLOW_RESULTS = ("verdicts", "metrics")
+FOLLOW_RESULTS = ("verdicts", "metrics", "samples")
 
 
 @dataclasses.dataclass

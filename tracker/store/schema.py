@@ -9,11 +9,13 @@ DuckDB's ``json_extract`` reads them.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # The oldest version that readers (read-only) take as it is, unmigrated: the tables added
 # since (version 3: ``oracle_metrics``, version 4: ``run_times``) stand in empty, as
 # temporary tables, and the columns added since (version 4: ``results.localized_by``, the
-# stage timings, ``verdicts.seconds``, ``runs.sweep_id``) as NULLs, in temporary views.
+# stage timings, ``verdicts.seconds``, ``runs.sweep_id``; version 6: ``runs.timer_noise_seconds``,
+# ``conversions.notes``)
+# as NULLs, in temporary views; version 6's ``samples`` stands in empty.
 OLDEST_READABLE = 2
 
 TABLES = {
@@ -70,7 +72,9 @@ TABLES = {
             host           VARCHAR,
             started_at     TIMESTAMP NOT NULL,
             finished_at    TIMESTAMP,
-            sweep_id       VARCHAR           -- the `nox -s sweep` invocation it belongs to (TRACKER_SWEEP_ID)
+            sweep_id       VARCHAR,          -- the `nox -s sweep` invocation it belongs to (TRACKER_SWEEP_ID)
+            timer_noise_seconds DOUBLE       -- the machine's timing noise measured as the run began: a
+                                         -- slowdown must exceed it (tracker.worker.noise)
         )""",
     "conversions": """
         CREATE TABLE conversions (  -- one row per (converter fingerprint, case hash, options)
@@ -90,7 +94,8 @@ TABLES = {
             artifact_bytes  BIGINT,
             seconds         DOUBLE,
             created_at      TIMESTAMP NOT NULL,
-            fault_stage     VARCHAR           -- the converter stage that failed (api.FAILURE_STAGES)
+            fault_stage     VARCHAR,          -- the converter stage that failed (api.FAILURE_STAGES)
+            notes           VARCHAR           -- what the converter warned or logged while converting, a line each
         )""",
     "results": """
         CREATE TABLE results (  -- one row per (environment, configuration, case, hash)
@@ -148,6 +153,13 @@ TABLES = {
             name       VARCHAR NOT NULL,
             value      DOUBLE               -- every number an oracle measured, whatever its verdict
         )""",
+    "samples": """
+        CREATE TABLE samples (  -- one row per (result, oracle, name): repeated measurements of one metric
+            result_id  VARCHAR NOT NULL,
+            oracle     VARCHAR NOT NULL,
+            name       VARCHAR NOT NULL,    -- the metric they are samples of (role latency: seconds per run)
+            "values"   DOUBLE[] NOT NULL    -- in the order taken
+        )""",
     "oracle_metrics": """
         CREATE TABLE oracle_metrics (   -- what the oracles declare their metrics are for (api.MetricDeclaration)
             oracle       VARCHAR NOT NULL,
@@ -198,4 +210,10 @@ MIGRATIONS: dict[int, list[str]] = {
     # recomputes the timeouts and crashes they may have caused (issue 20)
     5: [f"ALTER TABLE results ADD COLUMN IF NOT EXISTS {column} DOUBLE"
         for column in ("timeout_seconds", "memory_limit_mb")],
+    # 6: latency samples and the machine's timing noise, so that a slowdown is judged on
+    # statistics, not on one run per side (issue 19)
+    6: [TABLES["samples"].replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS", 1),
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS timer_noise_seconds DOUBLE",
+        # what a converter said while converting: an opset it did not write, and why
+        "ALTER TABLE conversions ADD COLUMN IF NOT EXISTS notes VARCHAR"],
 }

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import math
 import os
 import re
 import socket
@@ -52,6 +53,7 @@ class VerdictRecord:
     subkind: str | None = None
     metrics: dict[str, float] = dataclasses.field(default_factory=dict)
     seconds: float | None = None  # the oracle's own computation (None: not timed)
+    samples: dict[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)  # repeated measurements
 
 
 @dataclasses.dataclass
@@ -72,6 +74,7 @@ class ConversionRecord:
     artifact_bytes: int | None = None
     seconds: float | None = None
     fault_stage: str | None = None
+    notes: str | None = None  # what the converter warned or logged while it converted, one per line
 
 
 @dataclasses.dataclass
@@ -118,6 +121,7 @@ _RESULT_COLUMNS = [
 ] + ["created_at"]
 _VERDICT_COLUMNS = ["result_id", "oracle", "passed", "subkind", "message", "seconds"]
 _METRIC_COLUMNS = ["result_id", "oracle", "name", "value"]
+_SAMPLE_COLUMNS = ["result_id", "oracle", "name", '"values"']
 _ROWS_PER_STATEMENT = 200  # rows of one INSERT: a few thousand parameters at most
 _CONVERSION_COLUMNS = [f.name for f in dataclasses.fields(ConversionRecord)] + ["created_at"]
 _CONVERSION_FIELDS = [f.name for f in dataclasses.fields(ConversionRecord)]
@@ -364,6 +368,7 @@ class Store:
         case_count: int,
         argv: Sequence[str],
         sweep_id: str | None = None,
+        timer_noise_seconds: float | None = None,
     ) -> str:
         run_id = f"{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         with self.transaction():
@@ -373,8 +378,8 @@ class Store:
             self.con.execute(
                 """INSERT INTO runs (run_id, env_id, label, pipeline, variant, model_set,
                        manifest_hash, case_count, status, argv, tracker_version, host,
-                       started_at, sweep_id)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)""",
+                       started_at, sweep_id, timer_noise_seconds)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)""",
                 [
                     run_id,
                     env_id,
@@ -389,6 +394,7 @@ class Store:
                     socket.gethostname(),
                     _now(),
                     sweep_id,
+                    _finite_or_none(timer_noise_seconds),
                 ],
             )
         if self.snapshots is None:  # a sweep: readers get snapshots while it writes
@@ -454,15 +460,18 @@ class Store:
                     for r in latest.values() for v in r.verdicts]
         metrics = [[r.result_id, v.oracle, name, _finite_or_none(value)]
                    for r in latest.values() for v in r.verdicts for name, value in v.metrics.items()]
+        samples = [[r.result_id, v.oracle, name, [float(x) for x in values if math.isfinite(x)]]
+                   for r in latest.values() for v in r.verdicts for name, values in v.samples.items()]
         with self.transaction():
             old = self._result_ids(list(latest))
-            for table in ("metrics", "verdicts", "results"):
+            for table in ("samples", "metrics", "verdicts", "results"):
                 for chunk in _chunks(old, _ROWS_PER_STATEMENT):
                     self.con.execute(f"DELETE FROM {table} WHERE result_id IN ({', '.join('?' for _ in chunk)})",
                                      chunk)
             self._insert("results", _RESULT_COLUMNS, rows)
             self._insert("verdicts", _VERDICT_COLUMNS, verdicts)
             self._insert("metrics", _METRIC_COLUMNS, metrics)
+            self._insert("samples", _SAMPLE_COLUMNS, samples)
         if self.snapshots is not None:
             self.snapshots.publish_if_due(self.con)
 

@@ -24,9 +24,9 @@ from tracker.cases import ModelCase
 from tracker.errors import InternalError
 from tracker.inputs import make_inputs
 from tracker.outcomes import LOCALIZATION_PREFIX, Outcome
-from tracker.signatures import exception_signature, safe_text
+from tracker.signatures import exception_chain, exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
-from tracker.worker import extras, localize, memory
+from tracker.worker import converter_notes, extras, localize, memory
 from tracker.worker.cache import Cache
 from tracker.worker.clock import process_age
 from tracker.worker.job import CONVERSION, RESULT, STAGE, VERDICTS, Job
@@ -160,6 +160,7 @@ class CaseRun:
             artifact_format=self.converter.output_format,
             options={},
             converter_options=dict(self.job.options),
+            converter_notes=tuple((self.conversion.notes or "").splitlines()),
             inputs=self.inputs,
             expected=self.expected,
             timings=self.timings,
@@ -237,21 +238,29 @@ class CaseRun:
         try:
             request = ConversionRequest(case=case, model=self.source_model(), sample_inputs=self.inputs[0],
                                         options=dict(job.options), output_dir=scratch)
-            produced = self.converter.convert(request)
+            with converter_notes.collected() as notes:
+                produced = self.converter.convert(request)
         except Exception as exc:  # noqa: BLE001
             seconds = time.perf_counter() - started
             shutil.rmtree(scratch, ignore_errors=True)
             traceback.print_exception(exc)
+            outcome, subkind = Outcome.CONVERT_ERROR.value, self.converter.classify_error(exc)
+            message = "".join(traceback.format_exception(exc)[-20:])
+            missing = missing_module(exc)
+            if missing is not None:  # the environment's fault, the same for every case: not a conversion bug
+                outcome, subkind = Outcome.ENV_ERROR.value, INCOMPATIBLE_ENVIRONMENT
+                message = (f"the converter could not import its own machinery in this environment ({missing}): "
+                           f"its versions do not work together\n{message}")
             return ConversionRecord(
-                **identity, outcome=Outcome.CONVERT_ERROR.value, subkind=self.converter.classify_error(exc),
-                signature=exception_signature(exc), message=safe_text("".join(traceback.format_exception(exc)[-20:])),
-                seconds=seconds, fault_stage=_failure_stage(self.converter, exc))
+                **identity, outcome=outcome, subkind=subkind, signature=exception_signature(exc),
+                message=safe_text(message), seconds=seconds, fault_stage=_failure_stage(self.converter, exc))
         seconds = time.perf_counter() - started
         if scratch not in produced.parents:
             raise RuntimeError(f"converter {self.converter.name!r} wrote {produced} outside its output_dir {scratch}")
         relative, sha256, size = self.cache.publish_artifact(job.conversion_key, produced)
         return ConversionRecord(**identity, outcome=Outcome.OK.value, artifact=relative, artifact_sha256=sha256,
-                                artifact_bytes=size, seconds=seconds)
+                                artifact_bytes=size, seconds=seconds,
+                                notes=safe_text("\n".join(notes), 8_000) if notes else None)
 
     def judge(self, oracles: list[Oracle], runs: dict[str, ExtraRun]) -> CaseResult | None:
         """Run oracles; return the failure of the first that failed, if any."""
@@ -301,6 +310,18 @@ class CaseRun:
             shared.record(result.outcome.value, result.signature, localize.Localization(
                 self.job.result_id, self.job.case_id, location, record.passed, record.subkind, record.message))
         return located
+
+
+INCOMPATIBLE_ENVIRONMENT = "incompatible_environment"
+
+
+def missing_module(exc: BaseException) -> str | None:
+    """The import that failed under a converter's exception (``ModuleNotFoundError: No
+    module named ...`` anywhere in its chain), one line; ``None`` if none did."""
+    for link in exception_chain(exc):
+        if isinstance(link, ImportError):
+            return f"{type(link).__name__}: {link}".splitlines()[0]
+    return None
 
 
 def _failure_stage(converter: Converter, exc: BaseException) -> str | None:

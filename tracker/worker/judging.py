@@ -44,4 +44,5 @@ def verdict_record(oracle: str, verdict: Verdict, seconds: float | None = None) 
         subkind=verdict.subkind,
         message=safe_text(verdict.message, 4_000),
         metrics={k: float(v) for k, v in verdict.metrics.items()},
+        samples={k: tuple(float(x) for x in values) for k, values in verdict.samples.items()},
     )

@@ -9,11 +9,18 @@ Metrics: ``ir_version``, ``opset`` (of the default domain), ``nodes``, ``artifac
 converter was given an ``opset`` option, ``ir_version_requested`` and
 ``ir_version_matches`` when given an ``ir_version``.
 
+A mismatch's message ends with what the converter said about versions while it converted
+(its warnings and log records naming a version, an opset or an adapter: torch.onnx logs
+that a version-converter adapter is missing when it keeps opset 18), so the reason is kept
+where the failure is read.
+
 Options: ``full_check`` (bool, default true); ``on_mismatch`` (``fail``, default, or
 ``warn``: record the metrics and pass).
 """
 
 from __future__ import annotations
+
+import re
 
 from tracker.plugin import Evidence, Oracle, Verdict
 
@@ -54,8 +61,21 @@ class OnnxChecker(Oracle):
             onnx.checker.check_model(path, full_check=bool(evidence.options.get("full_check", True)))
         except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
             return Verdict(False, metrics, f"{type(exc).__name__}: {exc}", subkind="checker")
+        message = "; ".join(text for _, text in mismatches)
+        reasons = version_notes(evidence.converter_notes) if mismatches else []
+        if reasons:
+            message += ". The converter said: " + " | ".join(reasons)
         if mismatches and evidence.options.get("on_mismatch", "fail") == "fail":
             option = mismatches[0][0]
-            return Verdict(False, metrics, "; ".join(text for _, text in mismatches),
-                           subkind="opset_mismatch" if option == "opset" else "ir_mismatch")
-        return Verdict(True, metrics, "; ".join(text for _, text in mismatches))
+            return Verdict(False, metrics, message, subkind="opset_mismatch" if option == "opset" else "ir_mismatch")
+        return Verdict(True, metrics, message)
+
+
+_VERSION_WORDS = re.compile(r"\b(opset|version|adapter)s?\b", re.IGNORECASE)  # not "torchvision"
+
+
+def version_notes(notes: tuple[str, ...], most: int = 3) -> list[str]:
+    """The converter's notes about versions: those naming an opset, a version or an adapter
+    (the reason an exporter kept another opset), the most specific (with an error) first."""
+    relevant = [n for n in notes if _VERSION_WORDS.search(n)]
+    return sorted(relevant, key=lambda n: "Error" not in n)[:most]

@@ -2,9 +2,12 @@
 
 What the second published study measured. Metrics:
 
-- ``latency_seconds``: the median over ``repeats`` (5) runs of input set 0 in the
-  runtime, after ``warmup`` (1) runs, stopping early once ``budget_seconds`` (2) are
-  spent (at least 3 runs); ``latency_min_seconds``, ``latency_runs``;
+- ``latency_seconds``: the median of repeated runs of input set 0 in the runtime, after
+  ``warmup`` (1) runs: at least ``min_repeats`` (5), then more while ``budget_seconds``
+  (0.5) last, up to ``max_repeats`` (30), so short runs get more samples;
+  ``latency_min_seconds``, ``latency_runs``. Every run's seconds are kept as the
+  metric's samples (``Verdict.samples``, role ``latency``): a slowdown between versions
+  is judged on both sides' samples (a rank test), never on one run;
 - ``eager_seconds``: the source framework's median eager latency on the same inputs
   (measured when the reference was computed, cached with it); ``latency_ratio`` =
   runtime / eager;
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
 
@@ -34,12 +39,29 @@ def artifact_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def time_runs(run: Callable[[list[Any]], Any], inputs: list[Any], options: Mapping[str, Any]) -> list[float]:
+    """Seconds of each timed run of ``run(inputs)``, after the warm-up runs: at least
+    ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``."""
+    for _ in range(int(options.get("warmup", 1))):
+        run(inputs)
+    least, most = int(options.get("min_repeats", 5)), int(options.get("max_repeats", 30))
+    budget_ends = time.perf_counter() + float(options.get("budget_seconds", 0.5))
+    seconds: list[float] = []
+    while len(seconds) < max(least, 1) or (len(seconds) < most and time.perf_counter() < budget_ends):
+        started = time.perf_counter()
+        run(inputs)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 class Performance(Oracle):
     name = "performance"
     description = "latency beside eager, session memory, artifact size beside parameters"
     stage = "outputs"
-    defaults = {"repeats": 5, "warmup": 1, "budget_seconds": 2.0}
+    defaults = {"min_repeats": 5, "max_repeats": 30, "warmup": 1, "budget_seconds": 0.5}
     metrics = (
+        MetricDeclaration("latency_seconds", label="latency s", role="latency", priority=29,
+                          description="the runtime's median seconds per run of input set 0; its samples kept"),
         MetricDeclaration("latency_ratio", label="latency / eager", role="report", priority=30,
                           description="runtime latency over the source's eager latency (median)"),
         MetricDeclaration("session_rss_mb", label="session MB", role="report", priority=31,
@@ -51,18 +73,12 @@ class Performance(Oracle):
     def judge_impl(self, evidence: Evidence) -> Verdict:
         options = evidence.options
         metrics: dict[str, float] = {}
+        samples: dict[str, tuple[float, ...]] = {}
         if evidence.run_converted is not None and evidence.inputs:
-            sample = evidence.inputs[0]
-            for _ in range(int(options.get("warmup", 1))):
-                evidence.run_converted(sample)
-            seconds: list[float] = []
-            budget = time.perf_counter() + float(options.get("budget_seconds", 2.0))
-            while len(seconds) < int(options.get("repeats", 5)) and (len(seconds) < 3 or time.perf_counter() < budget):
-                started = time.perf_counter()
-                evidence.run_converted(sample)
-                seconds.append(time.perf_counter() - started)
+            seconds = time_runs(evidence.run_converted, evidence.inputs[0], options)
             metrics |= {"latency_seconds": statistics.median(seconds), "latency_min_seconds": min(seconds),
                         "latency_runs": float(len(seconds))}
+            samples["latency_seconds"] = tuple(seconds)
         source = evidence.source
         if "eager_seconds" in source:
             metrics["eager_seconds"] = source["eager_seconds"]
@@ -80,8 +96,9 @@ class Performance(Oracle):
                   "session_rss_mb": options.get("max_session_rss_mb")}
         limits = {k: float(v) for k, v in limits.items() if v is not None}
         if not limits:
-            return Verdict(None, metrics, "measured (no threshold set)")
+            return Verdict(None, metrics, "measured (no threshold set)", samples=samples)
         over = [f"{k} {metrics[k]:.3g} > {v:g}" for k, v in limits.items() if k in metrics and metrics[k] > v]
         if over:
-            return Verdict(False, metrics, "; ".join(over), subkind="slow" if "latency_ratio" in over[0] else "large")
-        return Verdict(True, metrics)
+            return Verdict(False, metrics, "; ".join(over), subkind="slow" if "latency_ratio" in over[0] else "large",
+                           samples=samples)
+        return Verdict(True, metrics, samples=samples)

@@ -16,7 +16,7 @@ import pytest
 from conftest import tracker
 from planted_store import (
     AT_SCRIPT_9, AT_SCRIPT_10, BAD_KERNEL, EXPECTED, ORT, SCRIPT, TORCHSCRIPT, _breaks, _found, _keys, _record,
-    _steady, build_planted_store,
+    _steady, build_latency_store, build_planted_store,
 )
 from tracker_fake_plugin import fake_case
 
@@ -85,6 +85,29 @@ def test_a_lower_latency_ratio_finds_smaller_slowdowns(planted):
     found = _keys(_found(planted, kinds=["slowdown"], rules=Rules(latency_ratio=1.2)))
     assert ("slowdown", "steady", "onnxruntime", "1.9.0", "1.17.3", AT_SCRIPT_9) not in found  # noise
     assert {k for k in EXPECTED if k[0] == "slowdown"} <= found
+
+
+def test_a_slowdown_needs_samples_that_say_so_beyond_the_noise(tmp_path):
+    """Of four cases that look slower at onnxruntime 1.20.1, only the one whose samples
+    separate is a slowdown: overlapping samples (x1.6 in the medians), one run per side
+    (x42.5, a scheduler's hiccup) and a change under the floor (1 ms -> 4 ms) are not."""
+    path = tmp_path / "latency.duckdb"
+    build_latency_store(path)
+    found = _found(path, kinds=["slowdown"])
+    assert {(t.case_id, t.before.version, t.after.version) for t in found} == {("slows", "1.17.3", "1.20.1")}
+    (slowdown,) = found
+    assert "20 ms -> 50 ms (x2.50)" in slowdown.note and "rank test p=" in slowdown.note
+    # without the rank test, on the medians alone, two of them would have been reported
+    loose = _found(path, kinds=["slowdown"], rules=Rules(latency_alpha=1.01, latency_min_samples=1))
+    assert {t.case_id for t in loose} == {"slows", "noisy", "one-sample"}
+
+
+def test_the_measured_timing_noise_raises_the_floor(tmp_path):
+    path = tmp_path / "latency.duckdb"
+    build_latency_store(path)
+    with Store.open(path) as store:
+        store.con.execute("UPDATE runs SET timer_noise_seconds = 0.040")  # a 40 ms hiccup was seen: 30 ms is noise
+    assert _found(path, kinds=["slowdown"]) == []
 
 
 def test_a_rebuilt_environment_stands_for_its_versions_with_its_newest_result(store):

@@ -26,6 +26,8 @@ def test_each_fault_becomes_its_outcome_and_the_others_still_pass(store):
         "fake-huge-message": ("convert_error", None, "convert"),
         "fake-exit": ("crash", "exit 3", "convert"),
         "fake-unsupported": ("convert_error", "unsupported", "convert"),
+        # the converter could not import its own machinery: the environment, not the case
+        "fake-incompatible": ("env_error", "incompatible_environment", "convert"),
         "fake-perturb": ("incorrect", "mismatch", "judge"),
         "fake-nan": ("incorrect", "nan", "judge"),
         "fake-runtime-abort": ("crash", "SIGABRT", "load"),
@@ -38,6 +40,8 @@ def test_each_fault_becomes_its_outcome_and_the_others_still_pass(store):
     huge["message"].encode("utf-8")
     assert len(huge["signature"]) <= 240
     assert huge["signature"].startswith("ValueError: <script>")
+    incompatible = rows["fake-incompatible"]
+    assert "could not import" in incompatible["message"] and "tracker_fake_plugin_machinery" in incompatible["message"]
 
 
 def test_metrics_and_verdicts_are_stored_for_every_judged_case(store):

@@ -4,7 +4,7 @@ What the second published study measured. Metrics:
 
 - ``latency_seconds``: the median of repeated runs of input set 0 in the runtime, after
   ``warmup`` (1) runs: at least ``min_repeats`` (5), then more while ``budget_seconds``
-  (0.5) last, up to ``max_repeats`` (30), so short runs get more samples;
+  (0.1) last, up to ``max_repeats`` (20), so short runs get more samples;
   ``latency_min_seconds``, ``latency_runs``. Every run's seconds are kept as the
   metric's samples (``Verdict.samples``, role ``latency``): a slowdown between versions
   is judged on both sides' samples (a rank test), never on one run;
@@ -44,8 +44,8 @@ def time_runs(run: Callable[[list[Any]], Any], inputs: list[Any], options: Mappi
     ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``."""
     for _ in range(int(options.get("warmup", 1))):
         run(inputs)
-    least, most = int(options.get("min_repeats", 5)), int(options.get("max_repeats", 30))
-    budget_ends = time.perf_counter() + float(options.get("budget_seconds", 0.5))
+    least, most = int(options.get("min_repeats", 5)), int(options.get("max_repeats", 20))
+    budget_ends = time.perf_counter() + float(options.get("budget_seconds", 0.1))
     seconds: list[float] = []
     while len(seconds) < max(least, 1) or (len(seconds) < most and time.perf_counter() < budget_ends):
         started = time.perf_counter()
@@ -58,7 +58,7 @@ class Performance(Oracle):
     name = "performance"
     description = "latency beside eager, session memory, artifact size beside parameters"
     stage = "outputs"
-    defaults = {"min_repeats": 5, "max_repeats": 30, "warmup": 1, "budget_seconds": 0.5}
+    defaults = {"min_repeats": 5, "max_repeats": 20, "warmup": 1, "budget_seconds": 0.1}
     metrics = (
         MetricDeclaration("latency_seconds", label="latency s", role="latency", priority=29,
                           description="the runtime's median seconds per run of input set 0; its samples kept"),

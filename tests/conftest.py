@@ -29,6 +29,18 @@ def fake_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def faulty_torch_env(cache: Path) -> dict[str, str]:
+    """The installed plugins with the misbehaving PyTorch pieces of ``tracker_faulty_torch``
+    beside them, caching under ``cache``."""
+    env = dict(os.environ)
+    env.pop("TRACKER_PLUGINS", None)
+    env.pop("TRACKER_STORE", None)
+    env["TRACKER_PLUGIN_MODULES"] = "tracker_faulty_torch"
+    env["PYTHONPATH"] = os.pathsep.join([str(FAKES), env.get("PYTHONPATH", "")])
+    env["TRACKER_CACHE"] = str(cache)
+    return env
+
+
 def fake_pair_json(**overrides) -> str:
     import dataclasses
 

@@ -126,6 +126,25 @@ class Framework(Component):
         outputs = self.run_impl(model, list(inputs))
         return check_arrays(outputs, f"framework {self.name!r} run()")
 
+    def run_float64(self, model: Any, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run ``model`` eagerly on one input set in float64: its floating parameters and
+        floating inputs in float64, integer and boolean ones as they are. Returns its
+        outputs flattened as :meth:`run` flattens them (floating outputs in float64).
+
+        A second reference: the numeric oracle measures the framework's own rounding error
+        (its :meth:`run` against this) to calibrate its tolerance. Must leave ``model`` as
+        it was (the converter and the other references use it afterwards). Raises
+        :class:`NotImplementedError` saying why when the framework cannot (the default):
+        the oracle then falls back to its fixed tolerance and stores the reason. Any other
+        exception (an operator without a float64 kernel) is stored as the reason too.
+        """
+        outputs = self.run_float64_impl(model, list(inputs))
+        return check_arrays(outputs, f"framework {self.name!r} run_float64()")
+
+    def run_float64_impl(self, model: Any, inputs: list[np.ndarray]) -> Sequence[np.ndarray]:
+        """See :meth:`run_float64`. Optional."""
+        raise NotImplementedError(f"framework {self.name!r} cannot run its models in float64")
+
     def parameter_bytes(self, model: Any) -> int | None:
         """Bytes held by the model's parameters (for size comparisons); ``None`` if unknown."""
         return None
@@ -411,6 +430,10 @@ class Evidence:
     :param run_converted: runs the loaded artifact on one more input set (a list of
         arrays, in the case's input order) and returns its outputs; ``None`` before the
         runtime ran. Oracles that time the runtime call it.
+    :param reference_float64: the framework's outputs in float64 on the judged input sets
+        (:meth:`Framework.run_float64`), for an oracle that wants them
+        (:meth:`Oracle.wants_float64_reference`); ``None`` otherwise, and then
+        ``reference_float64_unavailable`` says why for an oracle that wanted them.
     """
 
     case: ModelCase
@@ -428,6 +451,8 @@ class Evidence:
     runtime: dict[str, float] = dataclasses.field(default_factory=dict)
     run_converted: Callable[[list[Any]], list[Any]] | None = None
     extra_unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
+    reference_float64: list[list[Any]] | None = None
+    reference_float64_unavailable: str | None = None
 
 
 @dataclasses.dataclass
@@ -485,6 +510,7 @@ METRIC_ROLES = {
     "report": "a column of a report's conversion-quality table, one value per environment",
     "latency": "the runtime's latency on a result (a median, in seconds) whose repeated samples the oracle "
                "gives under the same name (Verdict.samples): slowdowns between versions are judged on them",
+    "history": "a column of `tracker history`, one value per result",
 }
 # How a report folds a metric over an environment's results (:attr:`MetricDeclaration.aggregate`).
 METRIC_AGGREGATES = {
@@ -602,6 +628,14 @@ class Oracle(Component):
         ``evidence.extra_unavailable[name]``: the oracle is then not applicable.
         """
         return {}
+
+    def wants_float64_reference(self, options: Mapping[str, Any]) -> bool:
+        """Whether this ``outputs`` oracle, with ``options`` (its configuration), judges
+        against the framework's float64 run too (:meth:`Framework.run_float64`): then the
+        core computes it once per reference, caches it beside it, and hands it over as
+        ``evidence.reference_float64``, or why there is none as
+        ``evidence.reference_float64_unavailable``. Default: ``False``. Must be cheap."""
+        return False
 
     def judge(self, evidence: Evidence) -> Verdict:
         """Return a :class:`Verdict`. An exception is an oracle bug, recorded as a failed

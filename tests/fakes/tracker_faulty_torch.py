@@ -1,5 +1,6 @@
 """Real PyTorch and ONNX pieces that misbehave on purpose, for the integration tests of
-the oracles: a small image classifier; torch.onnx with one weight of the artifact
+the oracles: a small image classifier; a model whose float32 rounding alone misses the
+numeric oracle's fixed tolerance, and one that cannot run in float64; torch.onnx with one weight of the artifact
 perturbed, with the dynamic request ignored, or writing another opset than asked; and
 ONNX Runtime with one output perturbed.
 
@@ -36,6 +37,53 @@ class TinyClassifier(nn.Module):
 
 def tiny_classifier() -> nn.Module:
     return TinyClassifier()
+
+
+class Cancellation(nn.Module):
+    """Convolutions with BatchNorm, then the difference of two convolutions whose weights
+    differ by about 1e-4 relatively, of activations scaled by 1e3: most of the output is
+    cancellation, so float32 rounding (eager's and ONNX Runtime's, which sum in other
+    orders) is a large part of it and misses rtol 1e-3, while both stay within a few
+    times each other's error against float64."""
+
+    def __init__(self, depth: int = 4, channels: int = 16) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        for index in range(depth):
+            layers += [nn.Conv2d(channels if index else 3, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU()]
+        self.body = nn.Sequential(*layers)
+        # the largest weights, the one the perturbing exporter changes
+        self.left = nn.Conv2d(channels, 2 * channels, 3, padding=1, bias=False)
+        self.right = nn.Conv2d(channels, 2 * channels, 3, padding=1, bias=False)
+        with torch.no_grad():
+            self.right.weight.copy_(self.left.weight * (1 + 1e-4 * torch.randn_like(self.left.weight)))
+            for norm in (m for m in self.body if isinstance(m, nn.BatchNorm2d)):
+                norm.running_mean.uniform_(-1, 1)
+                norm.running_var.uniform_(0.5, 2)
+                norm.weight.uniform_(0.5, 2)
+
+    def forward(self, x):
+        hidden = self.body(x) * 1e3
+        return self.left(hidden) - self.right(hidden)
+
+
+def cancellation() -> nn.Module:
+    return Cancellation()
+
+
+class Float32Only(nn.Module):
+    """Casts its input to float32 itself: in float64 its weights meet a float32 tensor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.linear(x.to(torch.float32))
+
+
+def float32_only() -> nn.Module:
+    return Float32Only()
 
 
 class PerturbingExporter(TorchOnnx):
@@ -100,6 +148,19 @@ CLASSIFIER = ModelCase(
 )
 
 
+CANCELLATION = ModelCase(
+    id="test-cancellation", framework="pytorch", builder="tracker_faulty_torch:cancellation",
+    inputs=(InputSpec("x", (1, 3, 16, 16)),), kind="unit", sets=frozenset({"oracle-tests"}),
+    description="float32 rounding alone beyond the fixed tolerance (cancellation)",
+)
+
+FLOAT32_ONLY = ModelCase(
+    id="test-float32-only", framework="pytorch", builder="tracker_faulty_torch:float32_only",
+    inputs=(InputSpec("x", (2, 8)),), kind="unit", sets=frozenset({"oracle-tests"}),
+    description="a model that cannot run in float64",
+)
+
+
 @hookimpl
 def register_converters(register):
     register(PerturbingExporter())
@@ -115,3 +176,5 @@ def register_runtimes(register):
 @hookimpl
 def register_models(register):
     register(CLASSIFIER)
+    register(CANCELLATION)
+    register(FLOAT32_ONLY)

@@ -8,12 +8,11 @@ asked for is flagged; converter failures carry their stage."""
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import numpy as np
 import pytest
 
-from conftest import FAKES, ROOT, stored, tracker
+from conftest import ROOT, faulty_torch_env, stored, tracker
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +20,7 @@ ORACLES = ("onnx-checker", "numeric", "agreement", "dynamic-shapes", "performanc
 
 
 def _env(tmp_path):
-    env = dict(os.environ)
-    env.pop("TRACKER_PLUGINS", None)
-    env.pop("TRACKER_STORE", None)
-    env["TRACKER_PLUGIN_MODULES"] = "tracker_faulty_torch"
-    env["PYTHONPATH"] = os.pathsep.join([str(FAKES), env.get("PYTHONPATH", "")])
-    env["TRACKER_CACHE"] = str(tmp_path / "cache")
-    return env
+    return faulty_torch_env(tmp_path / "cache")
 
 
 def _pair(converter="torch.onnx", runtime="onnxruntime", **options):

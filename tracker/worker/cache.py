@@ -85,6 +85,30 @@ class Cache:
         loaded = self._load_sets(self.reference_path(key))
         return {} if loaded is None else loaded[2]
 
+    # -- the float64 reference (Framework.run_float64) -----------------------------------
+    # A second reference, keyed like the first plus its dtype, beside it: the model run in
+    # float64 on the same input sets (with their digest), or why it cannot be, remembered
+    # so that every environment does not build the model again to learn it.
+    def float64_path(self, reference: str) -> Path:
+        return self.reference_path(reference).with_name(f"{reference}.float64.npz")
+
+    def save_float64(self, reference: str, inputs_digest: str, outputs: Sequence[Sequence[np.ndarray]]) -> Path:
+        return self._save_sets(self.float64_path(reference), [[] for _ in outputs], outputs,
+                               {"inputs_digest": inputs_digest})
+
+    def load_float64(self, reference: str, inputs_digest: str) -> list[list[np.ndarray]] | None:
+        """The float64 outputs saved for this reference, if computed on inputs of this digest."""
+        loaded = self._load_sets(self.float64_path(reference))
+        if loaded is None or loaded[2].get("inputs_digest") != inputs_digest:
+            return None
+        return loaded[1]
+
+    def save_float64_unavailable(self, reference: str, reason: str) -> None:
+        self._write_text(self.float64_path(reference).with_suffix(".unavailable"), reason)
+
+    def float64_unavailable(self, reference: str) -> str | None:
+        return self._read_text(self.float64_path(reference).with_suffix(".unavailable"))
+
     # -- extra input sets (Oracle.extra_inputs) -------------------------------------------
     # The inputs of a set the core cannot remake cheaply (a ``derived`` set: adversarial
     # inputs) are data of the case: keyed by the case's content hash and the recipe, made
@@ -126,14 +150,20 @@ class Cache:
     def save_extra_unavailable(self, reference: str, recipe_key: str, reason: str) -> None:
         """Remember that these extra inputs cannot be made with this framework version
         (so that every environment does not build the model again to learn it)."""
-        path = self.extra_path(reference, recipe_key).with_suffix(".unavailable")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(reason, encoding="utf-8")
-        os.replace(temporary, path)
+        self._write_text(self.extra_path(reference, recipe_key).with_suffix(".unavailable"), reason)
 
     def extra_unavailable(self, reference: str, recipe_key: str) -> str | None:
-        path = self.extra_path(reference, recipe_key).with_suffix(".unavailable")
+        return self._read_text(self.extra_path(reference, recipe_key).with_suffix(".unavailable"))
+
+    @staticmethod
+    def _write_text(path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+
+    @staticmethod
+    def _read_text(path: Path) -> str | None:
         try:
             return path.read_text(encoding="utf-8")
         except OSError:

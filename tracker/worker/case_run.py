@@ -26,7 +26,7 @@ from tracker.inputs import make_inputs
 from tracker.outcomes import LOCALIZATION_PREFIX, Outcome
 from tracker.signatures import exception_chain, exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
-from tracker.worker import converter_notes, extras, localize, memory
+from tracker.worker import converter_notes, extras, float64, localize, memory
 from tracker.worker.cache import Cache
 from tracker.worker.clock import process_age
 from tracker.worker.job import CONVERSION, RESULT, STAGE, VERDICTS, Job
@@ -50,6 +50,8 @@ class CaseRun:
         self.artifact_failure: CaseResult | None = None
         self.requests: Requests = {}
         self.sets = extras.ExtraSets()
+        self.wants_float64 = False
+        self.float64: tuple[list[list[Any]] | None, str | None] = (None, None)  # outputs, or why none
         self.created = time.perf_counter() - process_age()  # the child's setup starts at its fork
 
     def run(self) -> CaseResult:
@@ -126,9 +128,10 @@ class CaseRun:
             return self.failure("reference", exc, "reference_failed")
         self.inputs, self.expected = cached
         self.timings["reference_seconds"] = time.perf_counter() - started
-        # the extra sets are for output oracles: none where the runtime cannot run at all
+        # the extra sets and the float64 reference are for output oracles: none where the runtime cannot run
         if self.runtime.not_runnable_reason() is None:
             self.requests = extras.requests(self.case, self.output_oracles, self.job.oracle_options, self.job.options)
+            self.wants_float64 = float64.wanted(self.output_oracles, self.job.oracle_options)
         return None
 
     def convert(self) -> CaseResult | None:
@@ -144,12 +147,16 @@ class CaseRun:
         return None
 
     def make_extra_sets(self) -> None:
-        """The extra input sets the oracles asked for, with the framework's outputs on them."""
+        """The extra input sets the oracles asked for, with the framework's outputs on them,
+        and the float64 reference if an oracle wants it."""
         self.enter("reference")
         started = time.perf_counter()
         maker = extras.Maker(self.cache, self.job.reference_key, self.case, self.framework,
                              lambda framework, case: self.source_model())
         self.sets = maker.make_all(extras.unique(self.requests))
+        if self.wants_float64:
+            self.float64 = float64.reference(self.cache, self.job.reference_key, self.framework,
+                                             self.source_model, self.inputs)
         self.timings["extra_sets_seconds"] = time.perf_counter() - started
 
     def gather_evidence(self) -> None:
@@ -165,6 +172,8 @@ class CaseRun:
             expected=self.expected,
             timings=self.timings,
             source=self.cache.reference_info(self.job.reference_key),
+            reference_float64=self.float64[0],
+            reference_float64_unavailable=self.float64[1],
         )
 
     def check(self) -> None:

@@ -16,7 +16,7 @@ from tracker.matrix import Pair
 from tracker.outcomes import Outcome
 from tracker.shards import Shard
 from tracker.store import ConversionRecord
-from tracker.worker import extras
+from tracker.worker import extras, float64
 from tracker.worker.cache import Cache, conversion_key, reference_key
 from tracker.worker.job import Job
 
@@ -193,13 +193,14 @@ def job(pair: Pair, case: ModelCase, *, oracles: Sequence[str], fingerprints: Fi
 def needs_source(cases: Sequence[ModelCase], jobs: Sequence[Job], cache: Cache, runtime: Runtime,
                  output_oracles: Sequence[Oracle]) -> bool:
     """Whether any job needs the framework and converter: a conversion to make, a
-    reference or an extra input set not in the cache (extra sets are made only for a
-    converted case, and only where the runtime can run)."""
+    reference, an extra input set or a float64 reference not in the cache (those two are
+    made only for a converted case, and only where the runtime can run)."""
     runnable = runtime.not_runnable_reason() is None
     return any(
         job.conversion is None or not cache.reference_path(job.reference_key).is_file()
         or (runnable and job.conversion.outcome == Outcome.OK.value
-            and _extras_missing(case, job, output_oracles, cache))
+            and (_extras_missing(case, job, output_oracles, cache)
+                 or (float64.wanted(output_oracles, job.oracle_options) and float64.missing(cache, job.reference_key))))
         for case, job in zip(cases, jobs, strict=True)
     )
 

@@ -9,12 +9,21 @@ For every input set and output:
   comparison that is false for NaN decides anything here;
 - integer and boolean outputs must be exactly equal (``exact``);
 - floating outputs must satisfy ``|actual - expected| <= atol + rtol * |expected|``
-  element-wise, with per-dtype tolerances (``mismatch``).
+  element-wise, with per-dtype tolerances (``mismatch``), or, calibrated by the
+  framework's own noise where it can run the model in float64
+  (``Framework.run_float64``), be within ``noise_factor`` times the source's own float32
+  error of the float64 run (:mod:`tracker_oracles.noise`): a deep network's float32
+  rounding alone can exceed any fixed tolerance.
 
 Metrics (worst over input sets and outputs): ``max_abs_error``, ``max_rel_error``,
 ``mismatch_fraction``, ``outputs``, ``nonfinite_mismatches``; and per output
-``max_abs_error[i]``. All are stored, whatever the verdict, so a stricter tolerance can be
-applied later without re-running anything.
+``max_abs_error[i]``; with a float64 reference ``float64_source_error`` (max |source
+float32 - float64|), ``float64_converted_error`` (max |converted - float64|), their
+``noise_ratio`` (the worst output's converted over source error, where the source's is
+not zero), per output ``float64_source_error[i]`` and ``float64_converted_error[i]``;
+``calibrated`` is 1 when the float64 reference was used, 0 when the verdict fell back to
+the fixed tolerance (the message then says why). All are stored, whatever the verdict, so
+a stricter tolerance can be applied later without re-running anything.
 
 Options (``oracle-options.numeric`` in ``envs/``), per dtype, and per kind of case
 (``real``, ``unit``, ``synthetic``) over those::
@@ -22,6 +31,8 @@ Options (``oracle-options.numeric`` in ``envs/``), per dtype, and per kind of ca
     float32 = { rtol = 1e-3, atol = 1e-5 }
     float16 = { rtol = 1e-2, atol = 1e-3 }
     kinds.synthetic.float32 = { rtol = 1e-3, atol = 1e-4 }
+    calibrate = true        # the float64 reference and the noise floor (false: fixed tolerances only)
+    noise_factor = 10.0
 
 The defaults (:data:`DEFAULT_TOLERANCES`) are those of ``torch.testing.assert_close`` for
 float32 loosened to rtol 1e-3 (the published study's torch.onnx runs used rtol 1e-3; a
@@ -32,11 +43,13 @@ to a store afterwards with SQL over ``metrics``.
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
+from tracker_oracles import noise
 
 DEFAULT_TOLERANCES = {
     "float64": {"rtol": 1e-5, "atol": 1e-8},
@@ -77,14 +90,21 @@ class Numeric(Oracle):
     description = "element-wise comparison with per-dtype tolerances; NaN never passes"
     stage = "outputs"
     requires = ("numpy",)
-    defaults = DEFAULT_TOLERANCES
+    defaults = {**DEFAULT_TOLERANCES, "calibrate": True, "noise_factor": noise.NOISE_FACTOR}
     metrics = (
         MetricDeclaration("max_abs_error", label="max abs error", role="drift",
                           description="worst output, worst input set"),
+        MetricDeclaration("float64_source_error", label="source f32 vs f64", role="history", priority=0,
+                          description="the source's own float32 error against its float64 run, worst output"),
+        MetricDeclaration("float64_converted_error", label="converted vs f64", role="history", priority=1,
+                          description="the converted model's error against the source's float64 run, worst output"),
     )
 
     def repro_code(self, options: Mapping[str, Any]) -> str:
         return textwrap.dedent(_REPRO_COMPARE.format(**tolerance(options, "float32", ""))).strip() + "\n"
+
+    def wants_float64_reference(self, options: Mapping[str, Any]) -> bool:
+        return bool(options.get("calibrate", True))
 
     def judge_impl(self, evidence: Evidence) -> Verdict:
         expected_sets = evidence.expected or []
@@ -96,23 +116,26 @@ class Numeric(Oracle):
             "nonfinite_mismatches": 0.0,
             "outputs": float(len(expected_sets[0]) if expected_sets else 0),
         }
+        floors = Floors(evidence, metrics)
         failures: list[tuple[str, str]] = []
         for sample, (expected, actual) in enumerate(zip(expected_sets, actual_sets, strict=True)):
             if len(expected) != len(actual):
                 failures.append(("count", f"input set {sample}: {len(actual)} outputs, expected {len(expected)}"))
                 continue
             for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
-                problem = compare(want, got, self._tolerance(evidence, want.dtype), metrics, index)
+                floor = floors.of(sample, index, want, got)
+                problem = compare(want, got, self._tolerance(evidence, want.dtype), metrics, index, floor)
                 if problem:
                     kind, text = problem
                     failures.append((kind, f"input set {sample}, output {index}: {text}"))
         if not expected_sets:
             return Verdict(None, metrics, "no outputs to compare")
+        floors.close()
         if failures:
             kind = failures[0][0]
             more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-            return Verdict(False, metrics, failures[0][1] + more, subkind=kind)
-        return Verdict(True, metrics)
+            return Verdict(False, metrics, failures[0][1] + more + floors.fallback_note(), subkind=kind)
+        return Verdict(True, metrics, floors.fallback_note().strip())
 
     @staticmethod
     def _tolerance(evidence: Evidence, dtype: Any) -> dict[str, float]:
@@ -129,10 +152,81 @@ def tolerance(options: Any, dtype: str, kind: str) -> dict[str, float]:
     return {"rtol": float(chosen["rtol"]), "atol": float(chosen["atol"])}
 
 
+class Floors:
+    """The noise floors of one verdict's outputs, from the float64 reference when the
+    options ask for calibration and the evidence has it; the errors against it go into
+    ``metrics``, and why there is no floor into :meth:`fallback_note`."""
+
+    def __init__(self, evidence: Evidence, metrics: dict[str, float]) -> None:
+        self.metrics = metrics
+        self.factor = float(evidence.options.get("noise_factor", noise.NOISE_FACTOR))
+        self.reference = evidence.reference_float64
+        self.reason: str | None = None
+        self.used = False
+        if not evidence.options.get("calibrate", True):
+            self.reference = None
+        elif self.reference is None:
+            self.reason = evidence.reference_float64_unavailable or "no float64 reference"
+        elif len(self.reference) != len(evidence.expected or []):
+            self.reason = f"the float64 reference has {len(self.reference)} input sets, the float32 one " \
+                          f"{len(evidence.expected or [])}"
+            self.reference = None
+
+    def of(self, sample: int, index: int, want: Any, got: Any) -> Floor | None:
+        """The floor of one floating output, or ``None`` (integers, none to be had)."""
+        import numpy as np
+
+        if self.reference is None or not np.issubdtype(np.asarray(want).dtype, np.inexact):
+            return None
+        outputs = self.reference[sample]
+        why = (f"the float64 run has {len(outputs)} outputs" if index >= len(outputs)
+               else noise.comparable(want, outputs[index]))
+        if why is not None or np.shape(got) != np.shape(want):
+            self.reason = self.reason or why
+            return None
+        errors = noise.errors(want, got, outputs[index])
+        self._record(index, errors)
+        self.used = True
+        return Floor(outputs[index], errors.source_error, self.factor)
+
+    def _record(self, index: int, errors: noise.NoiseErrors) -> None:
+        for name, value in (("float64_source_error", errors.source_error),
+                            ("float64_converted_error", errors.converted_error)):
+            for key in (name, f"{name}[{index}]"):
+                self.metrics[key] = max(self.metrics.get(key, 0.0), value)
+        if errors.ratio is not None:
+            self.metrics["noise_ratio"] = max(self.metrics.get("noise_ratio", 0.0), errors.ratio)
+
+    def close(self) -> None:
+        """Record whether the float64 reference was used (only when calibration is asked)."""
+        if self.reference is not None or self.reason is not None:
+            self.metrics["calibrated"] = 1.0 if self.used and self.reason is None else 0.0
+
+    def fallback_note(self) -> str:
+        return f" (fixed tolerance only: {self.reason})" if self.reason else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Floor:
+    """Of one output: the float64 run's output and the floor ``factor * source_error``."""
+
+    float64: Any
+    source_error: float
+    factor: float
+
+    def describe(self, got: Any) -> str:
+        converted = noise.max_error(got, self.float64)
+        return (f"against float64, max abs error {converted:.3g} > noise_factor {self.factor:g} x the "
+                f"source's own float32 error {self.source_error:.3g}")
+
+
 def compare(
-    want: Any, got: Any, tolerance: dict[str, float], metrics: dict[str, float], index: int
+    want: Any, got: Any, tolerance: dict[str, float], metrics: dict[str, float], index: int,
+    floor: Floor | None = None,
 ) -> tuple[str, str] | None:
-    """Compare one output; update ``metrics``; return ``(subkind, message)`` on failure."""
+    """Compare one output; update ``metrics``; return ``(subkind, message)`` on failure.
+    With a ``floor``, an element beyond the tolerance passes within the floor of the
+    float64 output (:func:`tracker_oracles.noise.within_noise`)."""
     import numpy as np
 
     got = np.asarray(got)
@@ -164,6 +258,8 @@ def compare(
     rel_error = np.divide(abs_error, magnitude, where=both_finite & (magnitude > 0), out=np.zeros_like(want64))
     allowed = tolerance["atol"] + tolerance["rtol"] * magnitude
     value_bad = both_finite & ~(abs_error <= allowed)
+    if floor is not None and value_bad.any():
+        value_bad &= ~noise.within_noise(got64, floor.float64, floor.source_error, floor.factor)
     bad = nonfinite_bad | value_bad
 
     max_abs = float(abs_error.max())
@@ -190,6 +286,6 @@ def compare(
             "mismatch",
             f"{count} of {want.size} elements beyond rtol={tolerance['rtol']:g} "
             f"atol={tolerance['atol']:g}; max abs error {max_abs:.3g} at {worst}; "
-            f"passing would need atol >= {needed:.3g}",
+            f"passing would need atol >= {needed:.3g}" + (f"; {floor.describe(got64)}" if floor else ""),
         )
     return None

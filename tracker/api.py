@@ -131,8 +131,8 @@ class Framework(Component):
         floating inputs in float64, integer and boolean ones as they are. Returns its
         outputs flattened as :meth:`run` flattens them (floating outputs in float64).
 
-        A second reference: the numeric oracle measures the framework's own rounding error
-        (its :meth:`run` against this) to calibrate its tolerance. Must leave ``model`` as
+        A second reference: an output oracle may measure the framework's own rounding error
+        (its :meth:`run` against this) to calibrate a tolerance. Must leave ``model`` as
         it was (the converter and the other references use it afterwards). Raises
         :class:`NotImplementedError` saying why when the framework cannot (the default):
         the oracle then falls back to its fixed tolerance and stores the reason. Any other

@@ -66,7 +66,7 @@ def _version_2_store(path) -> None:
 # -- the declarations ---------------------------------------------------------------------
 
 def test_a_declaration_is_checked_and_names_its_oracle():
-    (declared,) = Numeric().declared_metrics()
+    declared = Numeric().declared_metrics()[0]  # then its two history columns (errors against float64)
     assert (declared.oracle, declared.name, declared.role) == ("numeric", "max_abs_error", "drift")
     for bad in ({"role": "sideways"}, {"aggregate": "sum(value); DROP TABLE results"}, {"label": ""},
                 {"label": "x" * 61}, {"label": "red\x1b[31m"}, {"priority": "1"}):
@@ -113,7 +113,8 @@ def test_a_stores_declarations_are_not_trusted(store):
              ["fine", "m", "report", HOSTILE_LABEL, "mean", 4, "<script>"]],
         )
         assert [(d.oracle, d.label) for d in handle.oracle_declarations()] == [
-            ("numeric", "max abs error"), ("fine", HOSTILE_LABEL)]
+            ("numeric", "max abs error"), ("numeric", "source f32 vs f64"), ("numeric", "converted vs f64"),
+            ("fine", HOSTILE_LABEL)]
 
 
 def test_a_version_2_store_is_read_as_it_is_and_migrated_when_written(store):
@@ -126,7 +127,8 @@ def test_a_version_2_store_is_read_as_it_is_and_migrated_when_written(store):
         handle.record_oracle_declarations([Numeric()])
     with Store.open(store, read_only=True) as handle:
         assert handle.schema_version() == SCHEMA_VERSION
-        assert [d.name for d in handle.oracle_declarations()] == ["max_abs_error"]
+        assert [d.name for d in handle.oracle_declarations()] == [
+            "max_abs_error", "float64_source_error", "float64_converted_error"]
 
 
 def test_merge_carries_the_declarations_newest_first(tmp_path):
@@ -138,7 +140,7 @@ def test_merge_carries_the_declarations_newest_first(tmp_path):
         handle.record_oracle_declarations([Numeric(), Agreement()])
     _version_2_store(version_2)
     merged = merge_stores(out, [version_2, old, new]).merged
-    assert "oracle_metrics +4 (1 replacing older)" in merged[-1].line()
+    assert "oracle_metrics +6 (1 replacing older)" in merged[-1].line()
     with Store.open(out, read_only=True) as handle:
         assert handle.oracle_declarations() == sorted(
             Numeric().declared_metrics() + Agreement().declared_metrics(), key=lambda d: d.priority)
@@ -173,6 +175,26 @@ def test_drift_is_found_on_the_declared_metric_whatever_the_oracle_is_called(ren
     with Store.open(declared, read_only=True) as handle:
         errors = [row["max_abs_error"] for row in case_history(handle, load_groups(handle), "drifts").rows]
     assert sorted(e for e in errors if e is not None) == [1e-6, 1e-6, 4e-6, 5e-5, 5e-5]
+
+
+def test_history_shows_a_column_per_declared_history_metric(renamed_store, tmp_path, no_plugins):
+    from tracker.cli.history import render_history
+
+    with Store.open(renamed_store, read_only=True) as handle:
+        plain = case_history(handle, load_groups(handle), "drifts")
+    assert plain.columns == [] and "error column" not in render_history(plain, show_hash=False)
+    declared = tmp_path / "declared.duckdb"
+    shutil.copyfile(renamed_store, declared)
+    column = _oracle("error-meter", MetricDeclaration("max_abs_error", label="error column", role="history"))
+    with Store.open(declared) as handle:
+        handle.record_oracle_declarations([column])
+    with Store.open(declared, read_only=True) as handle:
+        history = case_history(handle, load_groups(handle), "drifts")
+    assert history.columns == ["error column"]
+    values = [row["columns"].get("error column") for row in history.rows]
+    assert sorted(v for v in values if v is not None) == [1e-6, 1e-6, 4e-6, 5e-5, 5e-5]
+    table = render_history(history, show_hash=False)
+    assert "error column" in table.splitlines()[2] and "5e-05" in table
 
 
 def test_an_old_store_read_with_the_plugins_installed_finds_the_drift_as_before(tmp_path):

@@ -23,8 +23,18 @@ from tracker.errors import SelectionError
 from tracker.store import Store
 from tracker.store.views import label_key, newest_case_hash
 
+# the metrics declared for the columns of `tracker history`, of one case's results, by label
+_COLUMNS = """
+    SELECT m.result_id, d.label, arg_min(m.value, d.priority) AS value, min(d.priority) AS priority
+    FROM metrics m JOIN declared_metrics d ON d.oracle = m.oracle AND d.name = m.name
+    JOIN results r ON r.result_id = m.result_id
+    WHERE d.role = 'history' AND r.case_id = ?
+    GROUP BY m.result_id, d.label
+    ORDER BY priority, d.label
+"""
+
 _QUERY = f"""
-    SELECT r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
+    SELECT r.result_id, r.case_hash, c.first_seen AS defined, r.pipeline, r.variant, r.env_id, e.label,
            e.buildable, r.outcome, r.subkind, r.stage, r.signature, r.fault_location, r.localized_by,
            lr.case_id AS localized_case, m.value AS max_abs_error, r.run_seconds, r.created_at
     FROM results r
@@ -39,19 +49,27 @@ _QUERY = f"""
 @dataclasses.dataclass
 class CaseHistory:
     case_id: str
-    rows: list[dict[str, Any]]  # in display order, each with "versions": [(name, version)]
+    rows: list[dict[str, Any]]  # in display order, each with "versions": [(name, version)], "columns": {label: value}
     hidden: dict[str, int]  # older definitions not shown: case hash -> result count
     newest: str | None = None  # the newest definition's hash (its results may not be stored yet)
+    columns: list[str] = dataclasses.field(default_factory=list)  # labels of the `history` metrics measured
 
 
 def case_history(
     store: Store, groups: Sequence[Group], case_id: str, *, all_hashes: bool = False
 ) -> CaseHistory:
     """:raises SelectionError: the store holds no result of ``case_id``."""
-    declare(store)  # the drift metric of the query
+    declare(store)  # the drift metric of the query, the history columns
     rows = store.query(_QUERY, [case_id])
     if not rows:
         raise _unknown_case(store, case_id)
+    measured = store.query(_COLUMNS, [case_id])
+    columns = list(dict.fromkeys(m["label"] for m in measured))
+    by_result: dict[Any, dict[str, float]] = {}
+    for metric in measured:
+        by_result.setdefault(metric["result_id"], {})[metric["label"]] = metric["value"]
+    for row in rows:
+        row["columns"] = by_result.get(row.pop("result_id"), {})
     newest = newest_case_hash(store, case_id)
     by_name = {(g.pipeline, g.variant): g for g in groups}
     for row in rows:  # an environment missing from its table has no known versions
@@ -68,7 +86,7 @@ def case_history(
         rows = [r for r in rows if r["case_hash"] == newest]
     rows.sort(key=lambda r: (r["pipeline"], r["variant"], label_key(r["label"])))
     rows.sort(key=_defined, reverse=True)  # a stable sort: newest definition first
-    return CaseHistory(case_id, rows, hidden, newest)
+    return CaseHistory(case_id, rows, hidden, newest, columns)
 
 
 def _defined(row: dict[str, Any]) -> dt.datetime:

@@ -1,7 +1,8 @@
 """Print every stored outcome of one case across environments, in version order
 (pipeline, variant, then the versions of the packages the matrix varies), each
 environment by its name (`nox -s "sweep(NAME)"` runs it again), with its error
-signature, the error size an oracle declares (a max abs error) and the date. Only the case's newest
+signature, the error size an oracle declares (a max abs error), the metrics oracles declare
+for its columns (errors against a float64 run, say) and the date. Only the case's newest
 definition (content hash) unless --all-hashes. Lines are cut to the terminal's width."""
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
 def render_history(history: CaseHistory, show_hash: bool) -> str:
-    headers = ["environment", "outcome", "fault", "max abs error", "date", "signature"]
+    headers = ["environment", "outcome", "fault", "max abs error", *history.columns, "date", "signature"]
     if show_hash:
         headers.insert(0, "hash")
     rows = []
@@ -56,6 +61,7 @@ def render_history(history: CaseHistory, show_hash: bool) -> str:
             outcome,
             fault_text(row),
             "" if error is None else f"{error:.3g}",
+            *(_number(row["columns"].get(label)) for label in history.columns),
             f"{row['created_at']:%Y-%m-%d %H:%M}",
             shorten(row["signature"] or "", 100),
         ]

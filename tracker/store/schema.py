@@ -164,7 +164,7 @@ TABLES = {
         CREATE TABLE oracle_metrics (   -- what the oracles declare their metrics are for (api.MetricDeclaration)
             oracle       VARCHAR NOT NULL,
             name         VARCHAR NOT NULL, -- metrics.name
-            role         VARCHAR NOT NULL, -- api.METRIC_ROLES: drift | report
+            role         VARCHAR NOT NULL, -- api.METRIC_ROLES: drift | report | history
             label        VARCHAR NOT NULL, -- a report's column; one column per label
             aggregate    VARCHAR NOT NULL, -- api.METRIC_AGGREGATES: mean | median | count
             priority     INTEGER NOT NULL, -- lower first: column order, and which of one label is shown

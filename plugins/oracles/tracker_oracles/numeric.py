@@ -94,9 +94,9 @@ class Numeric(Oracle):
     metrics = (
         MetricDeclaration("max_abs_error", label="max abs error", role="drift",
                           description="worst output, worst input set"),
-        MetricDeclaration("float64_source_error", label="source f32 vs f64", role="history", priority=0,
+        MetricDeclaration("float64_source_error", label="source f32 vs f64", role="history", priority=1,
                           description="the source's own float32 error against its float64 run, worst output"),
-        MetricDeclaration("float64_converted_error", label="converted vs f64", role="history", priority=1,
+        MetricDeclaration("float64_converted_error", label="converted vs f64", role="history", priority=2,
                           description="the converted model's error against the source's float64 run, worst output"),
     )
 

@@ -29,7 +29,7 @@ class Timings:
 
     setup_seconds: float | None = None  # the child's own setup, from its fork: registry, components
     reference_seconds: float | None = None  # the judged samples and the framework's outputs
-    extra_sets_seconds: float | None = None  # making or loading the extra input sets
+    extra_sets_seconds: float | None = None  # making or loading the extra input sets and the float64 reference
     convert_seconds: float | None = None  # the conversion (the stored one's time when reused)
     load_seconds: float | None = None
     run_seconds: float | None = None  # the judged samples

@@ -61,6 +61,11 @@ class TensorFlow(Framework):
 
         return flatten(call_model(model, [tf.constant(array) for array in inputs]))
 
+    def run_float64_impl(self, model: Any, inputs: list[Any]) -> Sequence[Any]:
+        raise NotImplementedError(
+            "framework 'tensorflow' runs no float64 reference: a float64 Keras model is built under a float64 "
+            "dtype policy (layers, constants and casts made so), not cast from the built float32 one")
+
     def parameter_bytes(self, model: Any) -> int | None:
         import tensorflow as tf
 

@@ -265,3 +265,11 @@ def test_an_error_of_the_command_line_is_raised_as_it_was_raised(monkeypatch):
         saved_model.run_main([])
     assert sys.argv[0] != "tf2onnx.convert"
 
+
+
+def test_tensorflow_says_why_it_runs_no_float64_reference():
+    from tracker_tensorflow import TensorFlow
+
+    with pytest.raises(NotImplementedError, match="runs no float64 reference: a float64 Keras model"):
+        TensorFlow().run_float64(None, [])
+    assert "tensorflow" not in sys.modules

@@ -469,7 +469,10 @@ class Verdict:
     :param samples: repeated measurements by name (seconds of each timed run of a metric
         declared in the role ``latency``, under that metric's name): stored as they are,
         so that a slowdown between versions is judged on the spread of both sides, not on
-        one number (:mod:`tracker.analysis.latency`).
+        one number (:mod:`tracker.analysis.latency`). Under the name plus
+        :data:`SPEED_CALIBRATION`, the seconds of a fixed piece of work timed between those
+        runs: how fast the machine was at the time, so that a side measured on a loaded
+        machine is rescaled to the other's speed before they are compared.
     """
 
     passed: bool | None
@@ -502,6 +505,10 @@ EXTRA_INPUT_KINDS = {
                "bump its version when what it makes changes, so sets cached before are remade",
 }
 
+
+# The suffix of the samples that say how fast the machine was while a latency metric's
+# samples were taken (:attr:`Verdict.samples`).
+SPEED_CALIBRATION = "@calibration"
 
 # What a metric an oracle declares is for (:attr:`MetricDeclaration.role`).
 METRIC_ROLES = {

@@ -44,7 +44,8 @@ the base classes and the values they exchange, and a few helpers: :func:`load_ob
 found, nothing imported), :func:`exception_chain` (an exception and its causes, to
 classify a failure), :func:`file_digest` (the SHA-256 of a file, or of a folder's files,
 as a case's weights and ``.npz`` inputs are hashed), :data:`FAILURE_STAGES` (what
-:meth:`Converter.failure_stage` may return) and :class:`ConfigError` (a bad option in
+:meth:`Converter.failure_stage` may return), :data:`SPEED_CALIBRATION` (the name of the
+samples that say how fast the machine was) and :class:`ConfigError` (a bad option in
 ``envs/``). Plugins import nothing
 else of ``tracker`` (a unit test checks). A plugin that uses another plugin's helpers
 (the tf2onnx converter calls TensorFlow models as :mod:`tracker_tensorflow.calls` says)
@@ -68,6 +69,7 @@ import pluggy
 
 from tracker.api import (
     FAILURE_STAGES,
+    SPEED_CALIBRATION,
     ConversionRequest,
     Converter,
     Evidence,
@@ -93,6 +95,7 @@ ENTRY_POINT_GROUP = "tracker"
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FAILURE_STAGES",
+    "SPEED_CALIBRATION",
     "ConfigError",
     "ConversionRequest",
     "Converter",

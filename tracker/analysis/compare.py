@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.analysis import latency
-from tracker.analysis.transitions import MAX_SAMPLES, Rules
+from tracker.analysis.transitions import Rules, latency_evidence
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.outcomes import LOCALIZATION_PREFIX
 from tracker.store import Store
@@ -42,11 +42,6 @@ _RESULTS = f"""
 _VERDICTS = """
     SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts
     WHERE NOT starts_with(oracle, $localization) GROUP BY result_id, oracle
-"""
-_SAMPLES = """
-    SELECT s.result_id, s."values" FROM samples s
-    JOIN declared_metrics d ON d.oracle = s.oracle AND d.name = s.name AND d.role = 'latency'
-    QUALIFY row_number() OVER (PARTITION BY s.result_id ORDER BY d.priority) = 1
 """
 
 Key = tuple[str, str, str, str]  # env_id, config_key, case_id, case_hash
@@ -66,6 +61,7 @@ class Stored:
     noise: float | None
     verdicts: dict[str, bool | None]
     samples: tuple[float, ...]
+    calibration: tuple[float, ...]  # the machine's speed while the samples were taken
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,14 +91,15 @@ def read(path: Path) -> dict[Key, Stored]:
         for result_id, oracle, passed in store.con.execute(
                 _VERDICTS, {"localization": LOCALIZATION_PREFIX}).fetchall():
             verdicts.setdefault(result_id, {})[oracle] = passed
-        samples = {rid: tuple(float(x) for x in values[:MAX_SAMPLES] if x is not None)
-                   for rid, values in store.con.execute(_SAMPLES).fetchall()}
+        rows = store.query(_RESULTS)
+        samples, calibration, _ = latency_evidence(store, [row["result_id"] for row in rows])
         out = {}
-        for row in store.query(_RESULTS):
+        for row in rows:
             rid = row["result_id"]
             out[(row["env_id"], row["config_key"], row["case_id"], row["case_hash"])] = Stored(
                 rid, row["label"] or row["env_id"], row["pipeline"], row["variant"], row["outcome"], row["signature"],
-                row["error"], row["noise"], verdicts.get(rid, {}), samples.get(rid, ()))
+                row["error"], row["noise"], verdicts.get(rid, {}), tuple(samples.get(rid, ())),
+                tuple(calibration.get(rid, ())))
         return out
 
 
@@ -128,10 +125,10 @@ def _differences(case_id: str, a: Stored, b: Stored, rules: Rules) -> Iterable[D
         yield Difference("drift", case_id, label, f"max abs error {a.error:.2g} -> {b.error:.2g}")
     if a.outcome == b.outcome == "ok":
         noise = (a.noise, b.noise)
-        slower = latency.judge(a.samples, b.samples, rules.latency(), noise)
+        slower = latency.judge(a.samples, b.samples, rules.latency(), noise, (a.calibration, b.calibration))
         if slower.slowdown:
             yield Difference("slowdown", case_id, label, slower.describe())
-        faster = latency.judge(b.samples, a.samples, rules.latency(), noise)
+        faster = latency.judge(b.samples, a.samples, rules.latency(), noise, (b.calibration, a.calibration))
         if faster.slowdown:
             yield Difference("speedup", case_id, label, faster.describe())
 

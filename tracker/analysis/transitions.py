@@ -51,6 +51,7 @@ from typing import Any
 from tracker.analysis import latency
 from tracker.analysis.axes import Context, Group, describe_versions
 from tracker.analysis.layout import Layout, axes_to_follow
+from tracker.api import SPEED_CALIBRATION
 from tracker.declarations import DRIFT_BY_RESULT, LATENCY_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
@@ -282,12 +283,13 @@ def judge_slowdowns(store: Store, transitions: list[Transition], rules: latency.
     if not candidates:
         return transitions
     ids = {rid for t in candidates for rid in (t.before.result_id, t.after.result_id)}
-    samples, noise = latency_evidence(store, ids)
+    samples, calibration, noise = latency_evidence(store, ids)
     kept = []
     for t in transitions:
         if t.kind == "slowdown":
-            step = latency.judge(samples.get(t.before.result_id, ()), samples.get(t.after.result_id, ()), rules,
-                                 (noise.get(t.before.result_id), noise.get(t.after.result_id)))
+            sides = (t.before.result_id, t.after.result_id)
+            step = latency.judge(samples.get(sides[0], ()), samples.get(sides[1], ()), rules,
+                                 [noise.get(rid) for rid in sides], [calibration.get(rid, ()) for rid in sides])
             if not step.slowdown:
                 continue
             t = dataclasses.replace(t, note=step.describe())
@@ -295,21 +297,34 @@ def judge_slowdowns(store: Store, transitions: list[Transition], rules: latency.
     return kept
 
 
-def latency_evidence(store: Store, result_ids: Iterable[str]) -> tuple[dict[str, list[float]], dict[str, float]]:
-    """The latency samples of these results (of the metric declared in the role ``latency``)
-    and the timing noise measured by the run that computed each."""
+# SQL: per result, the samples of its latency metric (the declaration of lowest priority's)
+# and of the machine-speed calibration taken beside them. Needs declare().
+LATENCY_SAMPLES = f"""
+    SELECT s.result_id, s."values", c."values" AS calibration FROM samples s
+    JOIN declared_metrics d ON d.oracle = s.oracle AND d.name = s.name AND d.role = 'latency'
+    LEFT JOIN samples c ON c.result_id = s.result_id AND c.oracle = s.oracle
+                       AND c.name = s.name || '{SPEED_CALIBRATION}'
+    WHERE list_contains($ids, s.result_id)
+    QUALIFY row_number() OVER (PARTITION BY s.result_id ORDER BY d.priority) = 1"""
+
+
+def latency_evidence(store: Store, result_ids: Iterable[str]) -> tuple[
+        dict[str, list[float]], dict[str, list[float]], dict[str, float]]:
+    """The latency samples of these results (of the metric declared in the role ``latency``),
+    the machine-speed calibration samples beside them, and the timing noise measured by the
+    run that computed each."""
     ids = sorted(result_ids)
-    rows = store.con.execute(
-        """SELECT s.result_id, s."values" FROM samples s
-            JOIN declared_metrics d ON d.oracle = s.oracle AND d.name = s.name AND d.role = 'latency'
-            WHERE list_contains($ids, s.result_id)
-            QUALIFY row_number() OVER (PARTITION BY s.result_id ORDER BY d.priority) = 1""",
-        {"ids": ids}).fetchall()
-    samples = {rid: [float(x) for x in values[:MAX_SAMPLES] if x is not None] for rid, values in rows}
+    rows = store.con.execute(LATENCY_SAMPLES, {"ids": ids}).fetchall()
+    samples = {rid: _floats(values) for rid, values, _ in rows}
+    calibration = {rid: _floats(values) for rid, _, values in rows if values}
     noise = dict(store.con.execute(
         """SELECT r.result_id, n.timer_noise_seconds FROM results r JOIN runs n ON n.run_id = r.run_id
            WHERE list_contains($ids, r.result_id) AND n.timer_noise_seconds IS NOT NULL""", {"ids": ids}).fetchall())
-    return samples, noise
+    return samples, calibration, noise
+
+
+def _floats(values: Sequence[float | None]) -> list[float]:
+    return [float(x) for x in values[:MAX_SAMPLES] if x is not None]
 
 
 def _transition(layout: Layout, row: tuple[Any, ...]) -> Transition:

@@ -7,7 +7,10 @@ What the second published study measured. Metrics:
   (0.1) last, up to ``max_repeats`` (20), so short runs get more samples;
   ``latency_min_seconds``, ``latency_runs``. Every run's seconds are kept as the
   metric's samples (``Verdict.samples``, role ``latency``): a slowdown between versions
-  is judged on both sides' samples (a rank test), never on one run;
+  is judged on both sides' samples (a rank test), never on one run. After each run a
+  fixed single-threaded loop is timed too (``calibration_seconds``, its samples beside):
+  how fast the machine was, so that a side timed on a loaded machine is rescaled to the
+  other's speed before they are compared;
 - ``eager_seconds``: the source framework's median eager latency on the same inputs
   (measured when the reference was computed, cached with it); ``latency_ratio`` =
   runtime / eager;
@@ -30,7 +33,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker.plugin import Evidence, MetricDeclaration, Oracle, Verdict
+from tracker.plugin import SPEED_CALIBRATION, Evidence, MetricDeclaration, Oracle, Verdict
 
 
 def artifact_bytes(path: Path) -> int:
@@ -39,19 +42,35 @@ def artifact_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def time_runs(run: Callable[[list[Any]], Any], inputs: list[Any], options: Mapping[str, Any]) -> list[float]:
+def time_runs(run: Callable[[list[Any]], Any], inputs: list[Any],
+              options: Mapping[str, Any]) -> tuple[list[float], list[float]]:
     """Seconds of each timed run of ``run(inputs)``, after the warm-up runs: at least
-    ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``."""
+    ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``; and
+    after each, the seconds of a fixed piece of work (:func:`calibration_work`): how fast
+    the machine was at that moment."""
     for _ in range(int(options.get("warmup", 1))):
         run(inputs)
     least, most = int(options.get("min_repeats", 5)), int(options.get("max_repeats", 20))
     budget_ends = time.perf_counter() + float(options.get("budget_seconds", 0.1))
     seconds: list[float] = []
+    calibration: list[float] = []
     while len(seconds) < max(least, 1) or (len(seconds) < most and time.perf_counter() < budget_ends):
         started = time.perf_counter()
         run(inputs)
         seconds.append(time.perf_counter() - started)
-    return seconds
+        started = time.perf_counter()
+        calibration_work()
+        calibration.append(time.perf_counter() - started)
+    return seconds, calibration
+
+
+def calibration_work(n: int = 20_000) -> int:
+    """A fixed single-threaded piece of work (about 1 ms on this project's machine when it
+    is quiet; longer when other processes share the cores, as a one-thread runtime is)."""
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
 
 
 class Performance(Oracle):
@@ -75,10 +94,11 @@ class Performance(Oracle):
         metrics: dict[str, float] = {}
         samples: dict[str, tuple[float, ...]] = {}
         if evidence.run_converted is not None and evidence.inputs:
-            seconds = time_runs(evidence.run_converted, evidence.inputs[0], options)
+            seconds, calibration = time_runs(evidence.run_converted, evidence.inputs[0], options)
             metrics |= {"latency_seconds": statistics.median(seconds), "latency_min_seconds": min(seconds),
-                        "latency_runs": float(len(seconds))}
+                        "latency_runs": float(len(seconds)), "calibration_seconds": statistics.median(calibration)}
             samples["latency_seconds"] = tuple(seconds)
+            samples["latency_seconds" + SPEED_CALIBRATION] = tuple(calibration)
         source = evidence.source
         if "eager_seconds" in source:
             metrics["eager_seconds"] = source["eager_seconds"]

@@ -29,7 +29,7 @@ def _compare(a, b):
 def test_the_same_sweep_twice_differs_in_nothing(twins):
     code, found = _compare(*twins)
     assert code == 0 and found["differences"] == []
-    assert found["matched"] == 4 * 3 and found["only_baseline"] == found["only_other"] == 0
+    assert found["matched"] == 5 * 3 and found["only_baseline"] == found["only_other"] == 0
     table = tracker("compare", *map(str, twins)).stdout
     assert "0 outcome changes, 0 verdict flips, 0 drift warnings, 0 slowdowns, 0 speedups" in table
 

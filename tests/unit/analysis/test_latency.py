@@ -75,3 +75,12 @@ def test_values_a_store_should_not_hold_are_left_out():
     before = [0.020] * 4 + [math.nan, -1.0, math.inf, 0.021, 0.022]
     step = judge(before, [0.050, 0.051, 0.052, 0.053, 0.054], LatencyRules())
     assert step.before_median == pytest.approx(0.020) and step.slowdown
+
+
+def test_the_later_side_is_rescaled_to_the_earlier_machine_speed():
+    before = [0.020 + 0.0001 * k for k in range(10)]
+    after = [3 * x for x in before]  # x3, and the machine was x3 slower: no slowdown
+    step = judge(before, after, calibration=([0.001] * 10, [0.003] * 10))
+    assert not step.slowdown and step.speed == pytest.approx(3.0) and "x3.00 slower" in step.describe()
+    assert judge(before, after).slowdown  # without the calibration: a slowdown
+    assert judge(before, after, calibration=([0.001] * 10, [])).slowdown  # one side without: not rescaled

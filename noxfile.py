@@ -442,7 +442,7 @@ def fuzz(session: nox.Session) -> None:
 def integration(session: nox.Session) -> None:
     """Integration tests: real conversions of small models with torch, onnx, onnxruntime; a folder of ONNX files."""
     install_test_env(session, [*CORE_TEST, *_local_packages(["pytorch", "torch-onnx", "onnxruntime", "oracles",
-                                                             "synthetic", "onnx-files"])], INTEGRATION_PINS)
+                                                             "synthetic", "onnx-files", "trained"])], INTEGRATION_PINS)
     _pytest(session, ["tests/integration"], "-m", "not tensorflow and not coreml")
 
 
@@ -450,7 +450,7 @@ def integration(session: nox.Session) -> None:
 def integration_tensorflow(session: nox.Session) -> None:
     """TensorFlow: small Keras and tf.Module models through each tf2onnx entry point, run in ONNX Runtime."""
     install_test_env(session, [*CORE_TEST, *_local_packages(["tensorflow", "tf2onnx", "onnxruntime", "oracles",
-                                                             "synthetic"])], TENSORFLOW_TEST_PINS)
+                                                             "synthetic", "trained"])], TENSORFLOW_TEST_PINS)
     _pytest(session, ["tests/integration"], "-m", "tensorflow")
 
 

@@ -403,6 +403,9 @@ class ExtraRun:
     """One named group of extra input sets an oracle asked for (:meth:`Oracle.extra_inputs`),
     with the framework's and the runtime's outputs on each set.
 
+    :param labels: the true labels of each set (integer arrays), for a case with labels
+        (``ModelCase.labels``): a ``samples`` set's own, a ``derived`` set's those of the
+        clean set it was made from; else ``None``.
     :param error: set when the runtime failed on these inputs (its exception, one line);
         ``actual`` is then ``None``. A runtime failure here is evidence for the oracle
         (a model exported with a fixed shape fails at another size), not a
@@ -414,6 +417,7 @@ class ExtraRun:
     expected: list[list[Any]]
     actual: list[list[Any]] | None = None
     error: str | None = None
+    labels: list[Any] | None = None  # the true labels of each set, for a case with labels
 
 
 @dataclasses.dataclass
@@ -427,6 +431,9 @@ class Evidence:
     :param runtime: measured on the runtime while it ran the case: ``session_rss_mb``
         (the growth of the process's peak resident memory from before loading the
         artifact to after running it), ``rss_before_load_mb``.
+    :param labels: the true labels of each of ``inputs`` (integer arrays, one label per
+        row of the first output), for a case with labels (``ModelCase.labels``: its inputs
+        are a labelled data set); else ``None``.
     :param run_converted: runs the loaded artifact on one more input set (a list of
         arrays, in the case's input order) and returns its outputs; ``None`` before the
         runtime ran. Oracles that time the runtime call it.
@@ -453,6 +460,7 @@ class Evidence:
     extra_unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
     reference_float64: list[list[Any]] | None = None
     reference_float64_unavailable: str | None = None
+    labels: list[Any] | None = None  # the true labels of each input set, for a case with labels
 
 
 @dataclasses.dataclass
@@ -501,7 +509,8 @@ EXTRA_INPUT_KINDS = {
                "the N 'samples' sets transformed on the source model by the maker, a function of an "
                "installed plugin's package called as maker(framework, model, sets, recipe) that returns "
                "new sets of the same shapes and dtypes (adversarial attacks, on "
-               "Framework.loss_gradient). The maker's parameters are the recipe's other fields; "
+               "Framework.loss_gradient); for a case with labels (ModelCase.labels) it is also given "
+               "labels=, the true labels of each set. The maker's parameters are the recipe's other fields; "
                "bump its version when what it makes changes, so sets cached before are remade",
 }
 

@@ -3,7 +3,8 @@
 A case's content hash covers what defines it: the source text of its builder (and of the
 module-level helpers the builder uses), its parameters, its seed, its input recipe (with
 the source of a custom input's callable, or the SHA-256 of its ``.npz`` file), the
-SHA-256 of its local weights if it loads any and, for generated models, the generator's
+SHA-256 of its local weights if it loads any, the source of its labels' callable if it
+has labels and, for generated models, the generator's
 version and the generated definition. Results are only ever compared for the same
 ``(id, hash)``: editing a model, its inputs or its weights starts a new history.
 
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracker import custom_inputs, local_files
+from tracker import custom_inputs, labels, local_files
 from tracker.errors import InternalError, PluginError, SelectionError
 from tracker.inputs import InputSpec
 
@@ -56,6 +57,9 @@ class ModelCase:
         (loaded with ``weights_only=True``), a Hugging Face ``save_pretrained`` directory,
         a Keras ``.keras`` or ``.weights.h5`` file. Their SHA-256, not their location, is
         hashed; nothing is downloaded.
+    :param labels: for inputs that are a labelled data set: ``"package.module:callable"``
+        giving each input set's true labels (:mod:`tracker.labels`); oracles then judge
+        accuracy against them. Its source is hashed.
     """
 
     id: str
@@ -73,6 +77,7 @@ class ModelCase:
     generator: str | None = None
     requires: tuple[str, ...] = ()
     weights: str | None = None
+    labels: str | None = None
 
     def __post_init__(self) -> None:
         if case_id_problem(self.id):
@@ -86,6 +91,9 @@ class ModelCase:
         problem = None if self.weights is None else local_files.location_problem(self.weights)
         if problem:
             raise InternalError(f"case {self.id}: the weights location {self.weights!r} {problem}")
+        problem = None if self.labels is None else labels.source_problem(self.labels)
+        if problem:
+            raise InternalError(f"case {self.id}: its labels {problem}")
         object.__setattr__(self, "sets", frozenset(self.sets))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "inputs", tuple(self.inputs))
@@ -115,6 +123,8 @@ class ModelCase:
         }
         if self.weights is not None:
             recipe["weights"] = {"sha256": self._weights_digest}
+        if self.labels is not None:
+            recipe["labels"] = {"source": self.labels, "code": self._callable_source(self.labels, "labels")}
         return recipe
 
     def weights_path(self) -> Path | None:
@@ -139,15 +149,18 @@ class ModelCase:
             path = local_files.resolve(source, owner=f"case {self.id}", what=f"input {spec.name!r} arrays")
             data["content"] = {"sha256": local_files.digest(path)}
             return data
+        data["content"] = {"code": self._callable_source(source, f"the values of input {spec.name!r}")}
+        return data
+
+    def _callable_source(self, source: str, what: str) -> str:
+        """The source of the plugin's callable ``source`` (``"module:callable"``), hashed."""
         module, _, attribute = source.partition(":")
         try:
-            data["content"] = {"code": builder_source(module, attribute.split(".")[0])}
+            return builder_source(module, attribute.split(".")[0])
         except InternalError as error:
-            raise PluginError(f"case {self.id}: the values of input {spec.name!r} come from {source}, whose "
-                              f"source cannot be read: {error}",
+            raise PluginError(f"case {self.id}: {what} come from {source}, whose source cannot be read: {error}",
                               hint="name a top-level callable of a module of the plugin, as builders are named") \
                 from None
-        return data
 
     @functools.cached_property
     def content_hash(self) -> str:

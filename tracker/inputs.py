@@ -108,15 +108,16 @@ def _seed_for(seed: int, sample: int, index: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def make_inputs(specs: Sequence[InputSpec], seed: int, sample: int) -> list[np.ndarray]:
-    """The input arrays of sample number ``sample`` (0, 1, ...) of a case."""
+def generator_for(seed: int, sample: int, index: int) -> Any:
+    """The NumPy Generator the ``index``-th input of sample number ``sample`` draws from."""
     import numpy as np
 
-    arrays = []
-    for index, spec in enumerate(specs):
-        rng = np.random.Generator(np.random.PCG64(_seed_for(seed, sample, index)))
-        arrays.append(_make_one(spec, rng, sample))
-    return arrays
+    return np.random.Generator(np.random.PCG64(_seed_for(seed, sample, index)))
+
+
+def make_inputs(specs: Sequence[InputSpec], seed: int, sample: int) -> list[np.ndarray]:
+    """The input arrays of sample number ``sample`` (0, 1, ...) of a case."""
+    return [_make_one(spec, generator_for(seed, sample, index), sample) for index, spec in enumerate(specs)]
 
 
 def _make_one(spec: InputSpec, rng: Any, sample: int) -> np.ndarray:

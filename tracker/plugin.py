@@ -45,8 +45,9 @@ found, nothing imported), :func:`exception_chain` (an exception and its causes, 
 classify a failure), :func:`file_digest` (the SHA-256 of a file, or of a folder's files,
 as a case's weights and ``.npz`` inputs are hashed), :data:`FAILURE_STAGES` (what
 :meth:`Converter.failure_stage` may return), :data:`SPEED_CALIBRATION` (the name of the
-samples that say how fast the machine was) and :class:`ConfigError` (a bad option in
-``envs/``). Plugins import nothing
+samples that say how fast the machine was), :class:`ConfigError` (a bad option in
+``envs/``) and :func:`plugin_cache_dir` (a directory of the sweep's cache for the plugin's
+own files: weights it trained). Plugins import nothing
 else of ``tracker`` (a unit test checks). A plugin that uses another plugin's helpers
 (the tf2onnx converter calls TensorFlow models as :mod:`tracker_tensorflow.calls` says)
 names that plugin's distribution in its ``dependencies``, as it names
@@ -86,6 +87,7 @@ from tracker.cases import ModelCase
 from tracker.errors import ConfigError
 from tracker.inputs import InputSpec
 from tracker.local_files import digest as file_digest
+from tracker.plugin_cache import plugin_cache_dir
 from tracker.signatures import exception_chain
 
 hookimpl = pluggy.HookimplMarker("tracker")
@@ -113,4 +115,5 @@ __all__ = [
     "hookimpl",
     "load_object",
     "missing_modules",
+    "plugin_cache_dir",
 ]

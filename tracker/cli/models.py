@@ -74,6 +74,8 @@ def _show(registry: Registry, case_id: str) -> int:
         print(f"generator:   {case.generator}")
     if case.weights:
         print(f"weights:     {case.weights}   sha256 {case.recipe()['weights']['sha256'][:16]}")
+    if case.labels:
+        print(f"labels:      {case.labels}")
     print(f"description: {case.description}")
     print(f"inputs ({case.samples} samples):")
     print(render_table(

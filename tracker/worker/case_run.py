@@ -19,10 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tracker import plugin_cache
 from tracker.api import ConversionRequest, Converter, Evidence, ExtraRun, Framework, Oracle, Runtime
 from tracker.cases import ModelCase
 from tracker.errors import InternalError
 from tracker.inputs import make_inputs
+from tracker.labels import make_labels
 from tracker.outcomes import LOCALIZATION_PREFIX, Outcome
 from tracker.signatures import exception_chain, exception_signature, safe_text
 from tracker.store import ConversionRecord, VerdictRecord
@@ -92,6 +94,7 @@ class CaseRun:
         self.enter("setup")
         from tracker.worker import zygote
 
+        plugin_cache.use_root(Path(self.job.cache_root))  # a plugin's own files beside the references
         registry = zygote.REGISTRY
         if registry is None:
             from tracker.registry import Registry
@@ -127,6 +130,11 @@ class CaseRun:
         except Exception as exc:  # noqa: BLE001
             return self.failure("reference", exc, "reference_failed")
         self.inputs, self.expected = cached
+        try:
+            self.labels = None if self.case.labels is None else [make_labels(self.case, s)
+                                                                 for s in range(len(self.inputs))]
+        except Exception as exc:  # noqa: BLE001 - the plugin's labels are part of the reference
+            return self.failure("reference", exc, "reference_failed")
         self.timings["reference_seconds"] = time.perf_counter() - started
         # the extra sets and the float64 reference are for output oracles: none where the runtime cannot run
         if self.runtime.not_runnable_reason() is None:
@@ -174,6 +182,7 @@ class CaseRun:
             source=self.cache.reference_info(self.job.reference_key),
             reference_float64=self.float64[0],
             reference_float64_unavailable=self.float64[1],
+            labels=self.labels,
         )
 
     def check(self) -> None:

@@ -30,6 +30,7 @@ from tracker.api import ExtraRun, check_arrays, load_object
 from tracker.cases import ModelCase, hash_json
 from tracker.errors import InternalError, PluginError
 from tracker.inputs import make_inputs
+from tracker.labels import make_labels
 from tracker.plugin import ENTRY_POINT_GROUP
 from tracker.signatures import exception_signature
 
@@ -50,13 +51,15 @@ class ExtraSets:
         default_factory=dict)
     unavailable: dict[str, str] = dataclasses.field(default_factory=dict)
     prefix_of: dict[str, str] = dataclasses.field(default_factory=dict)
+    labels: dict[str, list[Any]] = dataclasses.field(default_factory=dict)  # a case with labels: each set's
 
     def only(self, keys: set[str]) -> ExtraSets:
         """These sets, and the sets they are prefixes of."""
         keys = set(keys) | {self.prefix_of[k] for k in keys if k in self.prefix_of}
         return ExtraSets({k: v for k, v in self.made.items() if k in keys},
                          {k: v for k, v in self.unavailable.items() if k in keys},
-                         {k: v for k, v in self.prefix_of.items() if k in keys})
+                         {k: v for k, v in self.prefix_of.items() if k in keys},
+                         {k: v for k, v in self.labels.items() if k in keys})
 
 
 def recipe_key(recipe: Mapping[str, Any]) -> str:
@@ -155,11 +158,16 @@ class Maker:
                 self.cache.save_extra_unavailable(self.reference, key, sets.unavailable[key])
                 continue
             sets.made[key] = (recipe, inputs, expected)
+            labels = self.labels(recipe, len(inputs))
+            if labels is not None:
+                sets.labels[key] = labels
         for key, parent in sets.prefix_of.items():
             count = int(recipes[key]["count"])
             if parent in sets.made:
                 _, inputs, expected = sets.made[parent]
                 sets.made[key] = (recipes[key], inputs[:count], expected[:count])
+                if parent in sets.labels:
+                    sets.labels[key] = sets.labels[parent][:count]
             else:
                 sets.unavailable[key] = sets.unavailable.get(parent, "these inputs were not made")
         return sets
@@ -174,6 +182,13 @@ class Maker:
             return cached
         return self.cache.save_extra_inputs(self.case.content_hash, key, self.inputs(recipe))
 
+    def labels(self, recipe: Mapping[str, Any], count: int) -> list[Any] | None:
+        """The true labels of the first ``count`` sets of ``recipe``, for a case with labels:
+        a ``samples`` set's own, a ``derived`` set's those of the clean set it was made from."""
+        if self.case.labels is None or recipe.get("kind") not in ("samples", "derived"):
+            return None
+        return [make_labels(self.case, FIRST_EXTRA_SAMPLE + i) for i in range(count)]
+
     def inputs(self, recipe: Mapping[str, Any]) -> list[list[Any]]:
         case, kind = self.case, recipe.get("kind")
         if kind == "samples":
@@ -186,7 +201,10 @@ class Maker:
         if kind == "derived":
             maker = load_maker(recipe)
             clean = self.inputs({"kind": "samples", "count": recipe["count"]})
-            derived = maker(self.framework, self.source_model(self.framework, case), clean, dict(recipe))
+            model = self.source_model(self.framework, case)
+            labels = self.labels({"kind": "samples"}, len(clean))
+            derived = (maker(self.framework, model, clean, dict(recipe)) if labels is None
+                       else maker(self.framework, model, clean, dict(recipe), labels=labels))
             return checked_derived(derived, clean, recipe["maker"])
         raise ValueError(f"unknown kind of extra inputs {kind!r}: see tracker.api.EXTRA_INPUT_KINDS")
 
@@ -247,15 +265,15 @@ def run_all(sets: ExtraSets, run: Callable[[list[Any]], list[Any]]) -> dict[str,
             for sample in inputs:
                 actual.append(run(sample))
         except Exception as exc:  # noqa: BLE001 - evidence for the oracle, not a runtime_error
-            runs[key] = ExtraRun(recipe, inputs, expected, None, exception_signature(exc))
+            runs[key] = ExtraRun(recipe, inputs, expected, None, exception_signature(exc), sets.labels.get(key))
         else:
-            runs[key] = ExtraRun(recipe, inputs, expected, actual)
+            runs[key] = ExtraRun(recipe, inputs, expected, actual, labels=sets.labels.get(key))
         for prefix in (k for k, parent in sets.prefix_of.items() if parent == key and k in sets.made):
             prefix_recipe, prefix_inputs, prefix_expected = sets.made[prefix]
             done = len(actual) >= len(prefix_inputs)
             runs[prefix] = ExtraRun(prefix_recipe, prefix_inputs, prefix_expected,
                                     actual[:len(prefix_inputs)] if done else None,
-                                    None if done else runs[key].error)
+                                    None if done else runs[key].error, sets.labels.get(prefix))
     return runs
 
 

@@ -180,6 +180,16 @@ class NumpyReference(NumpyRunner):
         return [x @ session["weight"] + session["bias"]]
 
 
+def fake_labels(rng, shape):
+    """Labels of a labelled fake case (``ModelCase.labels``): a class per row, drawn as its input is."""
+    return rng.integers(0, 4, shape[:-1])
+
+
+def fake_scores(rng, shape):
+    """Not labels: floats (a labels callable must return integers)."""
+    return rng.random(shape[:-1])
+
+
 def fake_case(case_id: str, fault: str = "none", delay: float = 0.0, sets=("default",),
               tags: tuple[str, ...] = ()) -> ModelCase:
     return ModelCase(

@@ -12,7 +12,8 @@ deterministic batch of ``count`` extra input sets (default 32, never the judged 
 A row is one prediction: each input set's first output reshaped to (rows, classes), so a
 batch or a sequence of token logits gives several rows. Fails below ``min_top1`` (default
 0.95) or ``min_top5`` (1.0). Applies to cases tagged ``classifier`` (option ``tags``);
-not applicable to others. Options: ``count``, ``min_top1``, ``min_top5``, ``tags``.
+not applicable to others. A case whose inputs are a labelled data set (``ModelCase.labels``:
+a trained model's test split) is judged on its own input sets and asks for no batch. Options: ``count``, ``min_top1``, ``min_top5``, ``tags``.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Agreement(Oracle):
 
     def extra_inputs(self, case: ModelCase, options: Mapping[str, Any],
                      converter_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        if not is_classifier(case, options):
+        if not is_classifier(case, options) or case.labels is not None:
             return {}
         return {"batch": {"kind": "samples", "count": int(options["count"])}}
 
@@ -52,13 +53,17 @@ class Agreement(Oracle):
         if not is_classifier(evidence.case, options):
             return Verdict(None, message="not a classifier (no tag of: "
                            f"{', '.join(options.get('tags', []))})")
-        if "batch" not in evidence.extra:
-            return Verdict(None, message=evidence.extra_unavailable.get("batch", "no batch of inputs"))
-        run = evidence.extra["batch"]
-        if run.error is not None:
-            return Verdict(False, {"samples": float(len(run.inputs))},
-                           f"the runtime failed on the agreement batch: {run.error}", subkind="runtime_error")
-        source, converted = logit_rows(run.expected), logit_rows(run.actual)
+        if evidence.case.labels is None:
+            if "batch" not in evidence.extra:
+                return Verdict(None, message=evidence.extra_unavailable.get("batch", "no batch of inputs"))
+            run = evidence.extra["batch"]
+            if run.error is not None:
+                return Verdict(False, {"samples": float(len(run.inputs))},
+                               f"the runtime failed on the agreement batch: {run.error}", subkind="runtime_error")
+            expected, actual = run.expected, run.actual
+        else:  # a labelled data set: its own input sets
+            expected, actual = evidence.expected, evidence.actual
+        source, converted = logit_rows(expected), logit_rows(actual)
         if source.shape != converted.shape:
             return Verdict(False, {}, f"logits of shape {converted.shape}, expected {source.shape}",
                            subkind="shape")

@@ -1,17 +1,18 @@
 """Adversarial inputs for the robustness oracle: FGSM and PGD (L-infinity), untargeted,
-against the source model's own top-1 prediction on each clean input set (there are no
-labels). Written once, in NumPy, on :meth:`tracker.api.Framework.loss_gradient`, so the
+against the true labels of a case that has them (``ModelCase.labels``: the maker is
+given ``labels``), else against the source model's own top-1 prediction on each clean
+input set. Written once, in NumPy, on :meth:`tracker.api.Framework.loss_gradient`, so the
 attacks are the same whatever the source framework.
 
 Both are makers of ``derived`` extra input sets (``tracker.api.EXTRA_INPUT_KINDS``),
-called as ``maker(framework, model, clean_sets, recipe)``; the recipe holds ``epsilon``
+called as ``maker(framework, model, clean_sets, recipe)`` (and ``labels=`` for a case with labels); the recipe holds ``epsilon``
 and, for PGD, ``steps``, ``step_size`` and ``seed``. Only the first input of each set is
 perturbed, in its own dtype; it is not clipped to a pixel range (the case's inputs are
 normalized: their valid range is unknown).
 
 - FGSM (Goodfellow et al., 2015): one step of ``epsilon`` along the gradient's sign.
-- PGD (Madry et al., 2018), against the top-1 of ``framework.run`` on each clean set
-  (the labels the robustness oracle judges by): from a uniformly random point of the
+- PGD (Madry et al., 2018), against the labels, or the top-1 of ``framework.run`` on each
+  clean set (the labels the robustness oracle judges by): from a uniformly random point of the
   epsilon ball (drawn from a NumPy generator seeded with the recipe's ``seed``),
   ``steps`` signed-gradient steps of ``step_size`` (default ``2.5 * epsilon / steps``),
   projected back into the ball after each.
@@ -73,22 +74,25 @@ def _in_chunks(sets: list[Any], recipe: dict[str, Any], attack: Callable[[int, l
     return made
 
 
-def fgsm(framework: Any, model: Any, clean_sets: list[list[np.ndarray]],
-         recipe: dict[str, Any]) -> list[list[np.ndarray]]:
-    """One signed-gradient step of ``epsilon`` from each clean set."""
+def fgsm(framework: Any, model: Any, clean_sets: list[list[np.ndarray]], recipe: dict[str, Any],
+         labels: list[np.ndarray] | None = None) -> list[list[np.ndarray]]:
+    """One signed-gradient step of ``epsilon`` from each clean set, against ``labels``
+    (per set; ``None``: the model's own top-1)."""
     epsilon = float(recipe["epsilon"])
 
     def attack(start: int, chunk: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-        _, gradients = framework.loss_gradient(model, chunk)  # labels: its own top-1
+        truth = None if labels is None else labels[start:start + len(chunk)]
+        _, gradients = framework.loss_gradient(model, chunk, truth)
         return [_with_first(inputs, _step(inputs[0], gradient, epsilon, inputs[0], epsilon))
                 for inputs, gradient in zip(chunk, gradients)]
 
     return _in_chunks(clean_sets, recipe, attack)
 
 
-def pgd(framework: Any, model: Any, clean_sets: list[list[np.ndarray]],
-        recipe: dict[str, Any]) -> list[list[np.ndarray]]:
-    """``steps`` projected signed-gradient steps from a random point of the ball."""
+def pgd(framework: Any, model: Any, clean_sets: list[list[np.ndarray]], recipe: dict[str, Any],
+        labels: list[np.ndarray] | None = None) -> list[list[np.ndarray]]:
+    """``steps`` projected signed-gradient steps from a random point of the ball, against
+    ``labels`` (per set; ``None``: the source's top-1 on the clean set)."""
     import numpy as np
 
     epsilon, steps = float(recipe["epsilon"]), max(1, int(recipe.get("steps", 1)))
@@ -102,11 +106,12 @@ def pgd(framework: Any, model: Any, clean_sets: list[list[np.ndarray]],
         starts.append(_with_first(inputs, clean + clean.dtype.type(epsilon) * noise))
 
     def attack(start: int, chunk: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-        # the labels the oracle judges by: the top-1 of the source's reference run of each clean set
-        labels = [framework.run(model, inputs)[0].argmax(axis=-1) for inputs in chunk]
+        # the labels the oracle judges by: the true ones, else the top-1 of the source's run of each clean set
+        truth = (labels[start:start + len(chunk)] if labels is not None
+                 else [framework.run(model, inputs)[0].argmax(axis=-1) for inputs in chunk])
         current = starts[start:start + len(chunk)]
         for _ in range(steps):
-            _, gradients = framework.loss_gradient(model, current, labels)
+            _, gradients = framework.loss_gradient(model, current, truth)
             current = [_with_first(inputs, _step(now[0], gradient, step_size, inputs[0], epsilon))
                        for inputs, now, gradient in zip(chunk, current, gradients)]
         return current

@@ -6,8 +6,11 @@ gradients its framework computes (``Framework.loss_gradient``), by the attacks o
 :mod:`tracker_oracles.attacks` (FGSM, and PGD with ``pgd_steps`` (5) steps), from
 ``count`` (16) clean input sets (the first of the agreement oracle's batch, made and run
 once for both), once per case whatever the framework version (cached by the case's
-content hash; each framework version computes its outputs on them). With the source's
-predictions on the clean inputs as labels, per attack:
+content hash; each framework version computes its outputs on them). The labels are the
+source's predictions on the clean inputs; for a case whose inputs are a labelled data
+set (``ModelCase.labels``: a trained model's test split), its true labels, the attacks
+are made against them and the clean sets are as many as the case's own input sets (its
+``samples``: for a trained case, one set, the whole test split). Per attack:
 
 - ``<attack>.source_robust_accuracy``: how often the source still predicts its clean
   label on its own adversarial inputs;
@@ -64,7 +67,8 @@ class Robustness(Oracle):
                      converter_options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         if not is_classifier(case, options):
             return {}
-        count, epsilon, steps = int(options["count"]), float(options["epsilon"]), int(options["pgd_steps"])
+        count = int(options["count"]) if case.labels is None else case.samples  # the labelled data set
+        epsilon, steps = float(options["epsilon"]), int(options["pgd_steps"])
         budget = options.get("attack_budget_seconds")
         passes = {name: attacks.gradient_passes(name, steps) for name in ATTACKS}
         shares = {name: None if not budget or float(budget) <= 0 else float(budget) * passes[name] / sum(passes.values())
@@ -91,7 +95,8 @@ class Robustness(Oracle):
             return Verdict(False, {}, "the runtime failed on adversarial inputs: " + "; ".join(failed),
                            subkind="runtime_error")
         clean = evidence.extra["clean"]
-        metrics: dict[str, float] = {"samples": float(len(logit_rows(clean.expected)))}  # predictions
+        metrics: dict[str, float] = {"samples": float(len(logit_rows(clean.expected))),  # predictions
+                                     "true_labels": float(clean.labels is not None)}
         drops, short = [], []
         for attack in ATTACKS:
             run = evidence.extra[attack]
@@ -99,7 +104,8 @@ class Robustness(Oracle):
             metrics[f"{attack}.input_sets"] = float(made)
             if made < len(clean.inputs):
                 short.append(f"{attack} on {made} of {len(clean.inputs)} input sets (its time budget ran out)")
-            labels = top_k(logit_rows(clean.expected[:made]), 1)[:, 0]
+            labels = (top_k(logit_rows(clean.expected[:made]), 1)[:, 0] if clean.labels is None
+                      else np.concatenate([np.asarray(truth).reshape(-1) for truth in clean.labels[:made]]))
             source = top_k(logit_rows(run.expected), 1)[:, 0]
             converted = top_k(logit_rows(run.actual), 1)[:, 0]
             metrics[f"{attack}.source_robust_accuracy"] = float(np.mean(source == labels))

@@ -2,7 +2,8 @@
 environment, the error size per environment, regressions and fixes, the failure table in
 the shape of the published study of the ONNX converters, and the conversion-quality
 table in the shape of the empirical study of model conversion (the measures the oracles
-declare for it: :mod:`tracker.declarations`), where the newest sweep's time went, the
+declare for it: :mod:`tracker.declarations`) and, for the cases with labels, that
+study's table per model (:mod:`tracker.reports.labelled`), where the newest sweep's time went, the
 newest step of each axis, and how each pair's newest run ended (an interrupted pair is
 marked in the page)."""
 
@@ -16,6 +17,7 @@ from tracker.analysis import find_transitions, load_groups
 from tracker.api import MetricDeclaration
 from tracker.declarations import DRIFT_BY_RESULT, ReportColumn, declare, of_role, report_columns
 from tracker.outcomes import Outcome
+from tracker.reports.labelled import LabelledTable, labelled_table
 from tracker.reports.newest import NewestStep, newest_steps
 from tracker.reports.steps import Step, group_steps
 from tracker.store import Store, times
@@ -95,6 +97,8 @@ class ReportData:
     times: list[PairTimes] = dataclasses.field(default_factory=list)  # where its time went, per pair
     newest: list[NewestStep] = dataclasses.field(default_factory=list)  # each axis's step into its newest version
     run_status: dict[str, str] = dataclasses.field(default_factory=dict)  # column -> its newest run's status
+    # the labelled cases (trained models on a test split): one row per model and environment
+    labelled: LabelledTable = dataclasses.field(default_factory=lambda: LabelledTable((), ()))
 
     def cell(self, case_id: str, column: str) -> ResultRow | None:
         return self._cells.get((case_id, column))
@@ -121,20 +125,23 @@ def gather(store: Store, pipeline: str | None = None) -> ReportData:
     declarations = declare(store)
     sweep_id = times.last_sweep_id(store)
     steps = group_steps(find_transitions(store, groups)) if groups else []
+    environments = ordered_environments(rows)
+    columns = report_columns(declarations)
     return ReportData(
         rows=rows,
-        environments=ordered_environments(rows),
+        environments=environments,
         cases=sorted(kinds.items(), key=lambda item: (item[1] != "real", item[0])),
         error_size={r["column_key"]: r for r in store.query(_ERROR_SIZE, [pipeline, pipeline])},
         steps=steps,
         study=study_table(rows),
         quality=quality_table(store, rows, pipeline),
-        quality_columns=report_columns(declarations),
+        quality_columns=columns,
         drift=of_role(declarations, "drift"),
         sweep_id=sweep_id,
         times=times.read(store, sweep_id=sweep_id) if sweep_id else [],
         newest=newest_steps(groups, steps),
         run_status={r["column_key"]: r["status"] for r in store.query(_NEWEST_RUNS)},
+        labelled=labelled_table(store, rows, environments, columns, pipeline),
     )
 
 

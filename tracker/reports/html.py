@@ -34,13 +34,15 @@ def render_html(data: ReportData, title: str = "Converter regression report") ->
         ('<nav><a href="#newest">newest steps</a><a href="#heatmap">outcomes</a>'
          '<a href="#transitions">other steps</a><a href="#trends">per environment</a>'
          '<a href="#study">failure table</a><a href="#quality">conversion quality</a>'
-         '<a href="#time">where the time went</a></nav>'),
+         + ('<a href="#labelled">labelled models</a>' if data.labelled.rows else "")
+         + '<a href="#time">where the time went</a></nav>'),
         render_newest(data, layout),
         render_heatmaps(data, layout),
         render_transitions(data),
         _trends(data, columns),
         _study(data),
         _quality(data, columns),
+        _labelled(data, columns),
         _times(data),
         "</body></html>",
     ]
@@ -121,6 +123,29 @@ def _quality(data: ReportData, environments: list[Column]) -> str:
         line = data.quality.get(column.env["column"], {})
         cells = "".join(f"<td class='num'>{render_number(line.get(c), '&middot;')}</td>" for c in names)
         lines.append(f"<tr><td class='num'>{column.number}</td>{_label_cell(column)}{cells}</tr>")
+    lines.append("</table></div>")
+    return "\n".join(lines)
+
+
+def _labelled(data: ReportData, environments: list[Column]) -> str:
+    """The per-model table of the cases with labelled inputs (none: no section)."""
+    if not data.labelled.rows:
+        return ""
+    number = {column.env["column"]: column.number for column in environments}
+    declared = {column.label: column.description for column in data.quality_columns}
+    labels = data.labelled.labels
+    head = "".join(f'<th class="num" title="{esc(declared.get(c, ""))}">{esc(c)}</th>' for c in labels)
+    lines = ['<h2 id="labelled">Models with labelled inputs, as in the empirical study of model conversion</h2>',
+             ('<p class="note">The cases whose inputs are a labelled data set (trained models on a test split): one '
+              "row per model and environment (its number as in the tables above), accuracies against the true "
+              "labels, before and after conversion.</p>"),
+             '<div class="scroll"><table class="data" id="labelled-table"><tr><th>case</th><th>#</th>'
+             f'<th>converter</th><th>outcome</th>{head}</tr>']
+    for row in data.labelled.rows:
+        cells = "".join(f"<td class='num'>{render_number(row.values.get(c), '&middot;')}</td>" for c in labels)
+        lines.append(f"<tr><td>{esc(row.case_id)}</td><td class='num'>{number.get(row.column, '?')}</td>"
+                     f"<td>{esc(row.converter)}</td><td>{swatch(row.outcome)} {esc(short_code(row.outcome))}</td>"
+                     f"{cells}</tr>")
     lines.append("</table></div>")
     return "\n".join(lines)
 

@@ -1,6 +1,7 @@
 """The report in the terminal, compactly: the outcome matrix (``tracker results``'s),
 outcomes and error size per environment, regressions and fixes grouped by version step,
-the first study's failure table and the second study's conversion-quality table, and where
+the first study's failure table and the second study's conversion-quality table (and its
+per-model table, for the models with labelled inputs), and where
 the newest sweep's time went (``tracker time``'s table)."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ def render_terminal(data: ReportData) -> str:
     if not data.rows:
         return "the store holds no result yet (run `nox -s sweep`)"
     sections = [render_matrix(data.rows), _per_environment(data), _transitions(data), _study(data), _quality(data)]
+    if data.labelled.rows:
+        sections.append(_labelled(data))
     if data.times:
         sections.append("\n".join(sweep_table(data.times, data.sweep_id)))
     return terminal_safe("\n\n".join(sections))
@@ -78,3 +81,13 @@ def _quality(data: ReportData) -> str:
     return ("conversion quality, as in the empirical study of model conversion (the measures the oracles "
             "declare, each aggregated as declared; faults: where the failures lie):\n"
             + render_table(["env", *columns], rows, ">" * (len(columns) + 1)))
+
+
+def _labelled(data: ReportData) -> str:
+    number = {env["column"]: index for index, env in enumerate(data.environments, 1)}
+    labels = data.labelled.labels
+    rows = [[row.case_id, str(number.get(row.column, "?")), row.converter, short_code(row.outcome),
+             *(render_number(row.values.get(label), ".") for label in labels)] for row in data.labelled.rows]
+    return ("the models with labelled inputs (trained models on a test split), as in the empirical study of model "
+            "conversion: one row per model and environment, accuracies against the true labels:\n"
+            + render_table(["case", "env", "converter", "outcome", *labels], rows, "<><>" + ">" * len(labels)))

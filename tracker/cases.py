@@ -59,7 +59,7 @@ class ModelCase:
         hashed; nothing is downloaded.
     :param labels: for inputs that are a labelled data set: ``"package.module:callable"``
         giving each input set's true labels (:mod:`tracker.labels`); oracles then judge
-        accuracy against them. Its source is hashed.
+        the predictions against them. Its source is hashed.
     """
 
     id: str

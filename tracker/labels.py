@@ -1,6 +1,6 @@
 """The true labels of a case's inputs: ``ModelCase.labels``, for cases whose inputs are a
 labelled data set (a test split the plugin ships or loads), so that oracles judge
-accuracy against the truth, not against the source model's own predictions.
+predictions against the truth, not against the source model's own predictions.
 
 ``labels`` names a callable, ``"package.module:callable"`` as a builder is named, called
 as ``fn(rng, shape)`` for each input set: ``rng`` a NumPy Generator seeded as the first

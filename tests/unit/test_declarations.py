@@ -77,7 +77,7 @@ def test_a_declaration_is_checked_and_names_its_oracle():
 def test_the_installed_oracles_declare_the_report_as_it_was():
     columns = declarations.report_columns(declarations.installed_declarations())
     assert [c.label for c in columns] == [
-        "classifiers", "top-1 agreement", "top-5 agreement", "FGSM robust acc. source", "FGSM converted",
+        "accuracy source", "accuracy converted", "classifiers", "top-1 agreement", "top-5 agreement", "FGSM robust acc. source", "FGSM converted",
         "PGD robust acc. source", "PGD converted", "latency / eager", "session MB", "size / parameters"]
     size = columns[-1].declarations
     assert [(d.oracle, d.name) for d in size] == [("performance", "size_ratio"), ("coreml-spec", "size_ratio")]

@@ -1,8 +1,8 @@
 """The second study's table itself, per model: for the cases whose inputs are a labelled data
 set (their recipe has ``labels``: trained models judged on a test split), one row per model
 and environment with its outcome and the measures the oracles declare for the report,
-each as that result measured it (accuracy before and after conversion, robust accuracy
-before and after under each attack, time, memory, size). A measure declared as a count
+each as that result measured it (right predictions before and after conversion, under
+each attack too, time, memory, size). A measure declared as a count
 (how many classifiers) is an environment's, not a model's: it is left out here."""
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ What the second published study measured. Metrics:
   runtime / eager;
 - ``session_rss_mb``: how far the process's peak resident memory rose while the runtime
   loaded the artifact and ran it (``rss_before_load_mb`` beside it);
-- ``artifact_bytes``, ``parameter_bytes`` (the source's parameters), ``size_ratio``;
+- ``artifact_bytes`` (with the external data beside the file), ``parameter_bytes`` (the
+  source's parameters), ``size_ratio``;
 - ``convert_seconds`` (of the conversion, even when it was reused from the cache),
   ``load_seconds``.
 
@@ -27,6 +28,7 @@ set: ``max_latency_ratio``, ``max_size_ratio``, ``max_session_rss_mb``.
 
 from __future__ import annotations
 
+import glob
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -37,8 +39,12 @@ from tracker.plugin import SPEED_CALIBRATION, Evidence, MetricDeclaration, Oracl
 
 
 def artifact_bytes(path: Path) -> int:
+    """The artifact's bytes: a file's with the external data an exporter wrote beside it
+    (files whose names begin with the file's and a dot: torch.onnx's dynamo exporter keeps
+    the weights in ``model.onnx.data``), or every file of a directory."""
     if path.is_file():
-        return path.stat().st_size
+        beside = path.parent.glob(f"{glob.escape(path.name)}.*")
+        return path.stat().st_size + sum(p.stat().st_size for p in beside if p.is_file())
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 

@@ -85,3 +85,14 @@ def test_another_split_is_another_case_every_one(copy, old, new):
     edit(copy / "tracker_trained" / "digits.py", old, new)
     after = hashes_of(copy)
     assert all(before[case] != after[case] for case in before)
+
+
+def test_the_study_matrix_takes_every_pipeline_with_the_plugin_and_the_accuracy_oracle():
+    from tracker.matrix import load_matrix
+
+    pairs = load_matrix(ROOT / "envs" / "studies" / "trained.toml")
+    assert {(pair.converter, pair.variant) for pair in pairs} == {
+        ("torch.onnx", "torchscript"), ("torch.onnx", "dynamo"), ("tf2onnx", "keras"), ("tf2onnx", "function"),
+        ("tf2onnx", "saved_model"), ("coremltools", "mlprogram-fp16"), ("coremltools", "mlprogram-fp32")}
+    assert all("trained" in pair.plugins and "accuracy" in pair.oracles for pair in pairs)
+    assert not any("trained" in pair.plugins for pair in load_matrix(ROOT / "envs"))  # the default matrix: untouched

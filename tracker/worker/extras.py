@@ -148,6 +148,7 @@ class Maker:
                     model = self.source_model(self.framework, self.case)
                     expected = [self.framework.run(model, sample) for sample in inputs]
                     self.cache.save_extra(self.reference, key, digest, expected)
+                labels = self.labels(recipe, len(inputs))
             except NotImplementedError as exc:
                 sets.unavailable[key] = str(exc) or "not implemented by the framework plugin"
                 self.cache.save_extra_unavailable(self.reference, key, sets.unavailable[key])
@@ -158,7 +159,6 @@ class Maker:
                 self.cache.save_extra_unavailable(self.reference, key, sets.unavailable[key])
                 continue
             sets.made[key] = (recipe, inputs, expected)
-            labels = self.labels(recipe, len(inputs))
             if labels is not None:
                 sets.labels[key] = labels
         for key, parent in sets.prefix_of.items():

@@ -23,14 +23,13 @@ from tracker.matrix import Pair
 from tracker.registry import Registry
 from tracker.signatures import signature
 from tracker.store import ResultRecord, Store
-from tracker.worker import localize, plan
+from tracker.worker import localize, noise, plan
 from tracker.worker.batch import ResultBatch
 from tracker.worker.cache import Cache
 from tracker.worker.clock import PairClock
 from tracker.worker.interrupts import Interrupts
 from tracker.worker.options import SweepOptions
 from tracker.worker.job import CONVERSION, ChildReport, Job
-from tracker.worker.noise import timer_noise_seconds
 from tracker.worker.pool import Pool
 from tracker.worker.progress import Progress, SweepSummary
 from tracker.worker.record import Context, error_line, record_of_report, result_record
@@ -161,7 +160,7 @@ class Sweep:
         return store.start_run(env_id=env.env_id, label=self.pair.id, pipeline=self.pair.pipeline,
                                variant=self.pair.variant, model_set=self.options.model_set,
                                manifest_hash=manifest_hash(cases), case_count=len(cases), argv=self.options.argv,
-                               sweep_id=self.clock.sweep_id, timer_noise_seconds=timer_noise_seconds())
+                               sweep_id=self.clock.sweep_id, timer_noise_seconds=noise.timer_noise_seconds())
 
     def _finish(self, store: Store | None = None, run_id: str | None = None) -> SweepSummary:
         if store is not None and run_id is not None:

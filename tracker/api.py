@@ -477,10 +477,10 @@ class Verdict:
     :param samples: repeated measurements by name (seconds of each timed run of a metric
         declared in the role ``latency``, under that metric's name): stored as they are,
         so that a slowdown between versions is judged on the spread of both sides, not on
-        one number (:mod:`tracker.analysis.latency`). Under the name plus
-        :data:`SPEED_CALIBRATION`, the seconds of a fixed piece of work timed between those
-        runs: how fast the machine was at the time, so that a side measured on a loaded
-        machine is rescaled to the other's speed before they are compared.
+        one number (:mod:`tracker.analysis.latency`). Under the name plus :data:`CPU_TIME`,
+        the CPU seconds of the same runs: other processes sharing the cores lengthen the
+        wall time of a run, not its CPU time, so slowdowns are judged on these where both
+        sides have them.
     """
 
     passed: bool | None
@@ -515,9 +515,9 @@ EXTRA_INPUT_KINDS = {
 }
 
 
-# The suffix of the samples that say how fast the machine was while a latency metric's
-# samples were taken (:attr:`Verdict.samples`).
-SPEED_CALIBRATION = "@calibration"
+# The suffix of the samples that give the CPU time of a latency metric's timed runs
+# (:attr:`Verdict.samples`).
+CPU_TIME = "@cpu"
 
 # What a metric an oracle declares is for (:attr:`MetricDeclaration.role`).
 METRIC_ROLES = {

@@ -44,8 +44,8 @@ the base classes and the values they exchange, and a few helpers: :func:`load_ob
 found, nothing imported), :func:`exception_chain` (an exception and its causes, to
 classify a failure), :func:`file_digest` (the SHA-256 of a file, or of a folder's files,
 as a case's weights and ``.npz`` inputs are hashed), :data:`FAILURE_STAGES` (what
-:meth:`Converter.failure_stage` may return), :data:`SPEED_CALIBRATION` (the name of the
-samples that say how fast the machine was), :class:`ConfigError` (a bad option in
+:meth:`Converter.failure_stage` may return), :data:`CPU_TIME` (the name of the CPU-time
+samples of a latency metric), :class:`ConfigError` (a bad option in
 ``envs/``) and :func:`plugin_cache_dir` (a directory of the sweep's cache for the plugin's
 own files: weights it trained). Plugins import nothing
 else of ``tracker`` (a unit test checks). A plugin that uses another plugin's helpers
@@ -70,7 +70,7 @@ import pluggy
 
 from tracker.api import (
     FAILURE_STAGES,
-    SPEED_CALIBRATION,
+    CPU_TIME,
     ConversionRequest,
     Converter,
     Evidence,
@@ -97,7 +97,7 @@ ENTRY_POINT_GROUP = "tracker"
 __all__ = [
     "ENTRY_POINT_GROUP",
     "FAILURE_STAGES",
-    "SPEED_CALIBRATION",
+    "CPU_TIME",
     "ConfigError",
     "ConversionRequest",
     "Converter",

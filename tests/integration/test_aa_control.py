@@ -47,7 +47,7 @@ def test_the_same_pair_swept_twice_raises_no_alarm(tmp_path):
         ok = {r["result_id"] for r in stored(store) if r["outcome"] == "ok"}
         assert ok, stored(store)
         samples = {r["result_id"]: r["values"] for r in stored(
-            store, """SELECT result_id, "values" FROM samples WHERE oracle = 'performance'""")}
+            store, """SELECT result_id, "values" FROM samples WHERE name = 'latency_seconds'""")}
         assert ok <= samples.keys() and all(len(samples[rid]) >= 5 for rid in ok)
         assert all(r["timer_noise_seconds"] > 0 for r in stored(store, "SELECT timer_noise_seconds FROM runs"))
     control = tracker("compare", str(first), str(second), env=_env())

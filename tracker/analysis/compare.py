@@ -61,7 +61,7 @@ class Stored:
     noise: float | None
     verdicts: dict[str, bool | None]
     samples: tuple[float, ...]
-    calibration: tuple[float, ...]  # the machine's speed while the samples were taken
+    cpu: tuple[float, ...]  # the CPU seconds of the same runs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,14 +92,14 @@ def read(path: Path) -> dict[Key, Stored]:
                 _VERDICTS, {"localization": LOCALIZATION_PREFIX}).fetchall():
             verdicts.setdefault(result_id, {})[oracle] = passed
         rows = store.query(_RESULTS)
-        samples, calibration, _ = latency_evidence(store, [row["result_id"] for row in rows])
+        samples, cpu, _ = latency_evidence(store, [row["result_id"] for row in rows])
         out = {}
         for row in rows:
             rid = row["result_id"]
             out[(row["env_id"], row["config_key"], row["case_id"], row["case_hash"])] = Stored(
                 rid, row["label"] or row["env_id"], row["pipeline"], row["variant"], row["outcome"], row["signature"],
                 row["error"], row["noise"], verdicts.get(rid, {}), tuple(samples.get(rid, ())),
-                tuple(calibration.get(rid, ())))
+                tuple(cpu.get(rid, ())))
         return out
 
 
@@ -125,10 +125,10 @@ def _differences(case_id: str, a: Stored, b: Stored, rules: Rules) -> Iterable[D
         yield Difference("drift", case_id, label, f"max abs error {a.error:.2g} -> {b.error:.2g}")
     if a.outcome == b.outcome == "ok":
         noise = (a.noise, b.noise)
-        slower = latency.judge(a.samples, b.samples, rules.latency(), noise, (a.calibration, b.calibration))
+        slower = latency.judge(a.samples, b.samples, rules.latency(), noise, (a.cpu, b.cpu))
         if slower.slowdown:
             yield Difference("slowdown", case_id, label, slower.describe())
-        faster = latency.judge(b.samples, a.samples, rules.latency(), noise, (b.calibration, a.calibration))
+        faster = latency.judge(b.samples, a.samples, rules.latency(), noise, (b.cpu, a.cpu))
         if faster.slowdown:
             yield Difference("speedup", case_id, label, faster.describe())
 

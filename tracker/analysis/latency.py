@@ -17,13 +17,13 @@ A slowdown needs all three of:
 One sample per side (a store without samples, or an oracle that took one) is never
 significant: no slowdown is claimed from it.
 
-Before any of this, the later side is rescaled to the machine speed of the earlier one,
-where both measured it: the oracle times a fixed single-threaded loop between the runs
-(:data:`tracker.api.SPEED_CALIBRATION`), and the ratio of the two sides' medians of it is
-how much slower the machine was (other processes sharing the cores slow a one-thread
-runtime and the loop alike). Without that, the same pair swept twice on this 2-core
-machine, under other work, showed "slowdowns" of x2-x4 (22 of 234 results,
-2026-12-04): each side's samples were consistent, the machine was not.
+The samples judged are the runs' CPU times where both sides have them
+(:data:`tracker.api.CPU_TIME`), else their wall times. Other processes sharing the cores
+lengthen a run's wall time, not its CPU time: the same pair swept twice on this 2-core
+machine beside other work showed 22 "slowdowns" and "speedups" of x1.7-x4 of 234 results
+in wall time (2026-12-04), each side's samples consistent with each other, the machine
+not. Rescaling by a fixed loop timed between the runs did not help (8 left: a loop of a
+millisecond fits in one time slice, a run of 100 ms does not).
 """
 
 from __future__ import annotations
@@ -52,45 +52,36 @@ class LatencyStep:
     p_value: float | None  # None: too few samples to test
     floor: float  # the difference of medians a slowdown must exceed
     slowdown: bool
-    speed: float = 1.0  # how many times slower the machine was for the later side (its samples were divided by it)
+    measure: str = "wall time"  # of the samples judged: "CPU time" or "wall time"
 
     def describe(self) -> str:
         if self.before_median is None or self.after_median is None:
             return "no latency samples"
         ratio = self.after_median / self.before_median if self.before_median > 0 else math.inf
         test = "too few samples for a rank test" if self.p_value is None else f"rank test p={self.p_value:.2g}"
-        speed = "" if self.speed == 1.0 else f" at the earlier run's machine speed (the later ran x{self.speed:.2f} slower)"
-        return (f"median {_ms(self.before_median)} -> {_ms(self.after_median)} (x{ratio:.2f}){speed}, {test}, "
-                f"floor {_ms(self.floor)}")
+        return (f"{self.measure} median {_ms(self.before_median)} -> {_ms(self.after_median)} (x{ratio:.2f}), "
+                f"{test}, floor {_ms(self.floor)}")
 
 
 def judge(before: Sequence[float], after: Sequence[float], rules: LatencyRules = LatencyRules(),
-          noise: Sequence[float | None] = (), calibration: Sequence[Sequence[float]] = ()) -> LatencyStep:
-    """The step from ``before`` to ``after`` (seconds per run); ``noise``: the timing noise
-    of each side's run, where it was measured; ``calibration``: the seconds of the fixed
-    work timed beside each side's runs, where they were."""
+          noise: Sequence[float | None] = (), cpu: Sequence[Sequence[float]] = ()) -> LatencyStep:
+    """The step from ``before`` to ``after`` (wall seconds per run); ``noise``: the timing
+    noise of each side's run, where it was measured; ``cpu``: each side's CPU seconds of
+    the same runs, judged instead where both have them."""
+    measure = "wall time"
+    if len(cpu) == 2 and all(_valid(side) for side in cpu):
+        before, after, measure = cpu[0], cpu[1], "CPU time"
     before = _valid(before)
     after = _valid(after)
     floor = max([rules.floor, *(n for n in noise if n is not None and math.isfinite(n))])
     if not before or not after:
         return LatencyStep(None, None, None, floor, False)
-    speed = machine_slowdown(*calibration) if len(calibration) == 2 else 1.0
-    after = [x / speed for x in after]
     low, high = statistics.median(before), statistics.median(after)
     p = None
     if min(len(before), len(after)) >= rules.min_samples:
         p = mann_whitney_greater(before, after)
     slowdown = (p is not None and p < rules.alpha and high >= rules.ratio * low and high - low >= floor)
-    return LatencyStep(low, high, p, floor, slowdown, speed)
-
-
-def machine_slowdown(before: Sequence[float], after: Sequence[float]) -> float:
-    """How many times slower the machine ran the fixed work for the later side than for the
-    earlier (the ratio of the medians); 1 where either side has no such samples."""
-    before, after = _valid(before), _valid(after)
-    if not before or not after or statistics.median(before) <= 0 or statistics.median(after) <= 0:
-        return 1.0
-    return statistics.median(after) / statistics.median(before)
+    return LatencyStep(low, high, p, floor, slowdown, measure)
 
 
 def _valid(values: Sequence[float]) -> list[float]:

@@ -51,7 +51,7 @@ from typing import Any
 from tracker.analysis import latency
 from tracker.analysis.axes import Context, Group, describe_versions
 from tracker.analysis.layout import Layout, axes_to_follow
-from tracker.api import SPEED_CALIBRATION
+from tracker.api import CPU_TIME
 from tracker.declarations import DRIFT_BY_RESULT, LATENCY_BY_RESULT, declare
 from tracker.envinfo import canonical_name
 from tracker.errors import ConfigError
@@ -283,13 +283,13 @@ def judge_slowdowns(store: Store, transitions: list[Transition], rules: latency.
     if not candidates:
         return transitions
     ids = {rid for t in candidates for rid in (t.before.result_id, t.after.result_id)}
-    samples, calibration, noise = latency_evidence(store, ids)
+    samples, cpu, noise = latency_evidence(store, ids)
     kept = []
     for t in transitions:
         if t.kind == "slowdown":
             sides = (t.before.result_id, t.after.result_id)
             step = latency.judge(samples.get(sides[0], ()), samples.get(sides[1], ()), rules,
-                                 [noise.get(rid) for rid in sides], [calibration.get(rid, ()) for rid in sides])
+                                 [noise.get(rid) for rid in sides], [cpu.get(rid, ()) for rid in sides])
             if not step.slowdown:
                 continue
             t = dataclasses.replace(t, note=step.describe())
@@ -298,12 +298,12 @@ def judge_slowdowns(store: Store, transitions: list[Transition], rules: latency.
 
 
 # SQL: per result, the samples of its latency metric (the declaration of lowest priority's)
-# and of the machine-speed calibration taken beside them. Needs declare().
+# and the CPU-time samples of the same runs. Needs declare().
 LATENCY_SAMPLES = f"""
-    SELECT s.result_id, s."values", c."values" AS calibration FROM samples s
+    SELECT s.result_id, s."values", c."values" AS cpu FROM samples s
     JOIN declared_metrics d ON d.oracle = s.oracle AND d.name = s.name AND d.role = 'latency'
     LEFT JOIN samples c ON c.result_id = s.result_id AND c.oracle = s.oracle
-                       AND c.name = s.name || '{SPEED_CALIBRATION}'
+                       AND c.name = s.name || '{CPU_TIME}'
     WHERE list_contains($ids, s.result_id)
     QUALIFY row_number() OVER (PARTITION BY s.result_id ORDER BY d.priority) = 1"""
 
@@ -311,16 +311,16 @@ LATENCY_SAMPLES = f"""
 def latency_evidence(store: Store, result_ids: Iterable[str]) -> tuple[
         dict[str, list[float]], dict[str, list[float]], dict[str, float]]:
     """The latency samples of these results (of the metric declared in the role ``latency``),
-    the machine-speed calibration samples beside them, and the timing noise measured by the
-    run that computed each."""
+    the CPU-time samples of the same runs, and the timing noise measured by the run that
+    computed each."""
     ids = sorted(result_ids)
     rows = store.con.execute(LATENCY_SAMPLES, {"ids": ids}).fetchall()
     samples = {rid: _floats(values) for rid, values, _ in rows}
-    calibration = {rid: _floats(values) for rid, _, values in rows if values}
+    cpu = {rid: _floats(values) for rid, _, values in rows if values}
     noise = dict(store.con.execute(
         """SELECT r.result_id, n.timer_noise_seconds FROM results r JOIN runs n ON n.run_id = r.run_id
            WHERE list_contains($ids, r.result_id) AND n.timer_noise_seconds IS NOT NULL""", {"ids": ids}).fetchall())
-    return samples, calibration, noise
+    return samples, cpu, noise
 
 
 def _floats(values: Sequence[float | None]) -> list[float]:

@@ -7,10 +7,9 @@ What the second published study measured. Metrics:
   (0.1) last, up to ``max_repeats`` (20), so short runs get more samples;
   ``latency_min_seconds``, ``latency_runs``. Every run's seconds are kept as the
   metric's samples (``Verdict.samples``, role ``latency``): a slowdown between versions
-  is judged on both sides' samples (a rank test), never on one run. After each run a
-  fixed single-threaded loop is timed too (``calibration_seconds``, its samples beside):
-  how fast the machine was, so that a side timed on a loaded machine is rescaled to the
-  other's speed before they are compared;
+  is judged on both sides' samples (a rank test), never on one run. The CPU time of each
+  run is kept too (``latency_cpu_seconds``, its samples beside): other processes sharing
+  the cores lengthen a run's wall time, not its CPU time, so slowdowns are judged on it;
 - ``eager_seconds``: the source framework's median eager latency on the same inputs
   (measured when the reference was computed, cached with it); ``latency_ratio`` =
   runtime / eager;
@@ -35,7 +34,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker.plugin import SPEED_CALIBRATION, Evidence, MetricDeclaration, Oracle, Verdict
+from tracker.plugin import CPU_TIME, Evidence, MetricDeclaration, Oracle, Verdict
 
 
 def artifact_bytes(path: Path) -> int:
@@ -50,33 +49,22 @@ def artifact_bytes(path: Path) -> int:
 
 def time_runs(run: Callable[[list[Any]], Any], inputs: list[Any],
               options: Mapping[str, Any]) -> tuple[list[float], list[float]]:
-    """Seconds of each timed run of ``run(inputs)``, after the warm-up runs: at least
-    ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``; and
-    after each, the seconds of a fixed piece of work (:func:`calibration_work`): how fast
-    the machine was at that moment."""
+    """Wall and CPU seconds of each timed run of ``run(inputs)``, after the warm-up runs: at
+    least ``min_repeats``, then more while ``budget_seconds`` last, at most ``max_repeats``.
+    The CPU time is the process's (``time.process_time``): the runtime's threads included,
+    and not lengthened by other processes sharing the cores, as the wall time is."""
     for _ in range(int(options.get("warmup", 1))):
         run(inputs)
     least, most = int(options.get("min_repeats", 5)), int(options.get("max_repeats", 20))
     budget_ends = time.perf_counter() + float(options.get("budget_seconds", 0.1))
-    seconds: list[float] = []
-    calibration: list[float] = []
-    while len(seconds) < max(least, 1) or (len(seconds) < most and time.perf_counter() < budget_ends):
-        started = time.perf_counter()
+    wall: list[float] = []
+    cpu: list[float] = []
+    while len(wall) < max(least, 1) or (len(wall) < most and time.perf_counter() < budget_ends):
+        started, started_cpu = time.perf_counter(), time.process_time()
         run(inputs)
-        seconds.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        calibration_work()
-        calibration.append(time.perf_counter() - started)
-    return seconds, calibration
-
-
-def calibration_work(n: int = 20_000) -> int:
-    """A fixed single-threaded piece of work (about 1 ms on this project's machine when it
-    is quiet; longer when other processes share the cores, as a one-thread runtime is)."""
-    total = 0
-    for i in range(n):
-        total += i * i
-    return total
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return wall, cpu
 
 
 class Performance(Oracle):
@@ -100,11 +88,11 @@ class Performance(Oracle):
         metrics: dict[str, float] = {}
         samples: dict[str, tuple[float, ...]] = {}
         if evidence.run_converted is not None and evidence.inputs:
-            seconds, calibration = time_runs(evidence.run_converted, evidence.inputs[0], options)
+            seconds, cpu = time_runs(evidence.run_converted, evidence.inputs[0], options)
             metrics |= {"latency_seconds": statistics.median(seconds), "latency_min_seconds": min(seconds),
-                        "latency_runs": float(len(seconds)), "calibration_seconds": statistics.median(calibration)}
+                        "latency_runs": float(len(seconds)), "latency_cpu_seconds": statistics.median(cpu)}
             samples["latency_seconds"] = tuple(seconds)
-            samples["latency_seconds" + SPEED_CALIBRATION] = tuple(calibration)
+            samples["latency_seconds" + CPU_TIME] = tuple(cpu)
         source = evidence.source
         if "eager_seconds" in source:
             metrics["eager_seconds"] = source["eager_seconds"]

@@ -77,10 +77,11 @@ def test_values_a_store_should_not_hold_are_left_out():
     assert step.before_median == pytest.approx(0.020) and step.slowdown
 
 
-def test_the_later_side_is_rescaled_to_the_earlier_machine_speed():
+def test_cpu_time_is_judged_where_both_sides_have_it():
     before = [0.020 + 0.0001 * k for k in range(10)]
-    after = [3 * x for x in before]  # x3, and the machine was x3 slower: no slowdown
-    step = judge(before, after, calibration=([0.001] * 10, [0.003] * 10))
-    assert not step.slowdown and step.speed == pytest.approx(3.0) and "x3.00 slower" in step.describe()
-    assert judge(before, after).slowdown  # without the calibration: a slowdown
-    assert judge(before, after, calibration=([0.001] * 10, [])).slowdown  # one side without: not rescaled
+    after = [3 * x for x in before]  # x3 in wall time: the machine was shared
+    step = judge(before, after, cpu=(before, before))
+    assert not step.slowdown and "CPU time" in step.describe()
+    assert judge(before, after).slowdown  # wall time alone: a slowdown
+    assert judge(before, after, cpu=(before, [])).slowdown  # one side without CPU time: wall time
+    assert judge(before, before, cpu=(before, after)).slowdown  # x3 in CPU time: a slowdown whatever the wall

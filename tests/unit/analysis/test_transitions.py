@@ -90,20 +90,20 @@ def test_a_lower_latency_ratio_finds_smaller_slowdowns(planted):
 def test_a_slowdown_needs_samples_that_say_so_beyond_the_noise(tmp_path):
     """Of five cases that look slower at onnxruntime 1.20.1, only the one whose samples
     separate is a slowdown: overlapping samples (x1.6 in the medians), one run per side
-    (x42.5, a scheduler's hiccup), a change under the floor (1 ms -> 4 ms) and a run on a
-    machine three times slower (its calibration loop x3 too) are not."""
+    (x42.5, a scheduler's hiccup), a change under the floor (1 ms -> 4 ms) and a run three
+    times longer in wall time on a loaded machine, the same in CPU time, are not."""
     path = tmp_path / "latency.duckdb"
     build_latency_store(path)
     found = _found(path, kinds=["slowdown"])
     assert {(t.case_id, t.before.version, t.after.version) for t in found} == {("slows", "1.17.3", "1.20.1")}
     (slowdown,) = found
-    assert "20 ms -> 50 ms (x2.50)" in slowdown.note and "rank test p=" in slowdown.note
+    assert "wall time median 20 ms -> 50 ms (x2.50)" in slowdown.note and "rank test p=" in slowdown.note
     # without the rank test, on the medians alone, two of them would have been reported
     loose = _found(path, kinds=["slowdown"], rules=Rules(latency_alpha=1.01, latency_min_samples=1))
     assert {t.case_id for t in loose} == {"slows", "noisy", "one-sample"}
-    # and without the machine's speed, the run on a loaded machine (x3 on the calibration loop too)
+    # and without its CPU time, the run on a loaded machine (x3 in wall time only)
     with Store.open(path) as store:
-        store.con.execute("""DELETE FROM samples WHERE name LIKE '%@calibration'""")
+        store.con.execute("""DELETE FROM samples WHERE name LIKE '%@cpu'""")
     assert {t.case_id for t in _found(path, kinds=["slowdown"])} == {"slows", "loaded"}
 
 

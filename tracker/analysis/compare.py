@@ -20,11 +20,12 @@ versions of every package, the same options, the same definition of the case.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
 from tracker.analysis import latency
-from tracker.analysis.transitions import Rules, latency_evidence
+from tracker.analysis.transitions import VERDICT_PER_ORACLE, Rules, latency_evidence
 from tracker.declarations import DRIFT_BY_RESULT, declare
 from tracker.outcomes import LOCALIZATION_PREFIX
 from tracker.store import Store
@@ -38,10 +39,6 @@ _RESULTS = f"""
     LEFT JOIN ({DRIFT_BY_RESULT}) e ON e.result_id = r.result_id
     LEFT JOIN runs n ON n.run_id = r.run_id
     LEFT JOIN environments v ON v.env_id = r.env_id
-"""
-_VERDICTS = """
-    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts
-    WHERE NOT starts_with(oracle, $localization) GROUP BY result_id, oracle
 """
 
 Key = tuple[str, str, str, str]  # env_id, config_key, case_id, case_hash
@@ -89,7 +86,7 @@ def read(path: Path) -> dict[Key, Stored]:
         declare(store)
         verdicts: dict[str, dict[str, bool | None]] = {}
         for result_id, oracle, passed in store.con.execute(
-                _VERDICTS, {"localization": LOCALIZATION_PREFIX}).fetchall():
+                VERDICT_PER_ORACLE, {"localization": LOCALIZATION_PREFIX}).fetchall():
             verdicts.setdefault(result_id, {})[oracle] = passed
         rows = store.query(_RESULTS)
         samples, cpu, _ = latency_evidence(store, [row["result_id"] for row in rows])
@@ -134,4 +131,4 @@ def _differences(case_id: str, a: Stored, b: Stored, rules: Rules) -> Iterable[D
 
 
 def _finite(value: float | None) -> bool:
-    return value is not None and value == value and abs(value) != float("inf")
+    return value is not None and math.isfinite(value)

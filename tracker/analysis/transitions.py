@@ -126,6 +126,12 @@ class Transition:
         return data
 
 
+# SQL: one verdict per (result, oracle), even where a store repeats one: all must pass; a
+# localization's verdict says whose fault a failure is, not whether it is one ($localization).
+VERDICT_PER_ORACLE = """
+    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts
+    WHERE NOT starts_with(oracle, $localization) GROUP BY result_id, oracle"""
+
 _QUERY = f"""
 WITH {LATEST_CASES},
 numbered AS (      -- numbered, like configs and series: the window sorts on one number
@@ -204,10 +210,7 @@ outcome_steps AS (
            series, before_rank, rank, row, before_row, before_error, before_seconds, error, seconds
     FROM judged WHERE coalesce(change, drift, slowdown) IS NOT NULL
 ),
-verdict AS (      -- one verdict per (result, oracle), even where a store repeats one: all must pass;
-                  -- a localization's verdict says whose fault a failure is, not whether it is one
-    SELECT result_id, oracle, bool_and(passed) AS passed FROM verdicts
-    WHERE NOT starts_with(oracle, $localization) GROUP BY result_id, oracle
+verdict AS ({VERDICT_PER_ORACLE}
 ),
 hidden_steps AS (  -- failures on both sides: an oracle's verdict that flipped behind them
     SELECT CASE WHEN va.passed THEN 'hidden_fix' ELSE 'hidden_regression' END AS kind, va.oracle,
